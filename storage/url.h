@@ -76,6 +76,10 @@ class StorageUrl {
   std::vector<Host> hosts_;
   std::string database_;
   std::vector<std::pair<std::string, std::string>> options_;
+  // json: and sqlite: only: the URL was written with a path after "//"
+  // (json:///data, sqlite:///x.db) rather than json:data or a bare
+  // sqlite://. Redacted() keeps the form as written.
+  bool triple_slash_ = false;
 };
 
 // Connection-pool settings read from URL options, with SQLAlchemy's
