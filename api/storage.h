@@ -22,8 +22,9 @@
 //   FailedPrecondition  "Profile is locked and cannot be edited"; a store
 //                       whose schema is newer than this code
 //   InvalidArgument     a malformed URL, an id that could escape the store
-//                       (empty, "..", "/", "\", NUL, over 255 bytes, invalid
-//                       UTF-8), JSON text that does not parse
+//                       (empty, "..", "/", "\", NUL, over 250 bytes so that
+//                       "<id>.json" fits a file name, invalid UTF-8), JSON text
+//                       that does not parse
 //   Unavailable         the store is busy or unreachable: retry the call
 //   ResourceExhausted   no pooled connection within pool_timeout
 //   DataLoss            a stored record cannot be read back
@@ -168,9 +169,9 @@ class Storage {
   // create_user_profile: {user_id, email ("unknown@clerk.local" when empty),
   // profile = profile_data (a JSON object), created_at, profile_locked =
   // true}, replacing any profile of that user as the original did.
-  absl::StatusOr<Profile> CreateUserProfile(absl::string_view user_id,
-                                            absl::string_view email,
-                                            absl::string_view profile_data_json);
+  absl::StatusOr<Profile> CreateUserProfile(
+      absl::string_view user_id, absl::string_view email,
+      absl::string_view profile_data_json);
 
   // get_user_profile: the profile, or nullopt for a user who never created
   // one (even one with conversations or a subscription).
@@ -180,8 +181,8 @@ class Storage {
   // update_user_profile: merges the JSON object into `profile`. NotFound
   // "Profile for user <id> not found"; FailedPrecondition "Profile is locked
   // and cannot be edited".
-  absl::StatusOr<Profile> UpdateUserProfile(absl::string_view user_id,
-                                            absl::string_view profile_data_json);
+  absl::StatusOr<Profile> UpdateUserProfile(
+      absl::string_view user_id, absl::string_view profile_data_json);
 
   // ---- Subscriptions ------------------------------------------------------
 

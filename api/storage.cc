@@ -1,0 +1,534 @@
+// The facade: the contract's logic (defaults, ids, timestamps, error
+// wording, report_cycle += 1, the 7-day expiry) lives here once, above every
+// backend. Backends only store records.
+#include "api/storage.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "backends/builtin_backends.h"
+#include "storage/backend.h"
+#include "storage/json_value.h"
+#include "storage/record_json.h"
+#include "storage/status_macros.h"
+#include "storage/url.h"
+
+namespace parley {
+namespace {
+
+constexpr absl::string_view kDefaultTitle = "New Conversation";
+constexpr absl::string_view kDefaultEmail = "unknown@clerk.local";
+constexpr absl::string_view kDefaultUrl = "json:data";
+// A JSON store keeps a record in "<id>.json", and file names have at most
+// 255 bytes (NAME_MAX), so the longest id is 250 bytes, on every backend.
+constexpr size_t kMaxIdBytes = 250;
+
+// An id for an error message: ids are not secret, but may be huge or hold
+// control bytes, so show at most 64 printable bytes.
+std::string ShowId(absl::string_view id) {
+  std::string shown;
+  for (char c : id.substr(0, 64)) {
+    unsigned char u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) {
+      absl::StrAppendFormat(&shown, "\\x%02x", u);
+    } else {
+      shown.push_back(c);
+    }
+  }
+  if (id.size() > 64) absl::StrAppend(&shown, "... (", id.size(), " bytes)");
+  return shown;
+}
+
+bool IsValidUtf8(absl::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    int extra;
+    uint32_t cp;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if ((c & 0xE0) == 0xC0) {
+      extra = 1;
+      cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      extra = 2;
+      cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      extra = 3;
+      cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (i + extra >= s.size()) return false;
+    for (int k = 1; k <= extra; ++k) {
+      unsigned char cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    if ((extra == 1 && cp < 0x80) || (extra == 2 && cp < 0x800) ||
+        (extra == 3 && cp < 0x10000) || cp > 0x10FFFF ||
+        (cp >= 0xD800 && cp <= 0xDFFF)) {
+      return false;
+    }
+    i += extra + 1;
+  }
+  return true;
+}
+
+// Ids name files in a JSON store, so every backend refuses the ones that
+// could escape the store's folders; refusing them everywhere keeps the
+// backends in agreement.
+absl::Status ValidateId(absl::string_view what, absl::string_view id) {
+  absl::string_view problem;
+  if (id.empty()) {
+    problem = "is empty";
+  } else if (id == "." || id == "..") {
+    problem = "is a path component";
+  } else if (id.find('/') != id.npos || id.find('\\') != id.npos) {
+    problem = "contains a path separator";
+  } else if (id.find('\0') != id.npos) {
+    problem = "contains a NUL byte";
+  } else if (id.size() > kMaxIdBytes) {
+    problem = "is longer than 250 bytes";
+  } else if (!IsValidUtf8(id)) {
+    problem = "is not valid UTF-8";
+  } else {
+    return absl::OkStatus();
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat(what, " \"", ShowId(id), "\" ", problem));
+}
+
+absl::Status ValidateText(absl::string_view what, absl::string_view text) {
+  if (IsValidUtf8(text)) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(what, " is not valid UTF-8"));
+}
+
+absl::StatusOr<JsonValue> ParseObject(absl::string_view what,
+                                      absl::string_view text) {
+  auto parsed = ParseJson(text);
+  if (!parsed.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ": ", parsed.status().message()));
+  }
+  if (!parsed->is_object()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ": expected a JSON object"));
+  }
+  return std::move(*parsed);
+}
+
+absl::Status ConversationNotFound(absl::string_view id) {
+  return absl::NotFoundError(absl::StrCat("Conversation ", id, " not found"));
+}
+
+// Backends report a missing record as NotFound in their own words; the
+// contract fixes the wording.
+absl::Status Reword(absl::Status status, absl::Status not_found) {
+  if (absl::IsNotFound(status)) return not_found;
+  return status;
+}
+
+// Makes every JSON text a record carries canonical (and checks it), and
+// fills key_order, by a round trip through the record's JSON form.
+absl::StatusOr<Conversation> NormalizeConversation(const Conversation& c) {
+  auto json = ConversationToJson(c);
+  if (!json.ok()) {
+    return absl::InvalidArgumentError(std::string(json.status().message()));
+  }
+  return ConversationFromJson(*json);
+}
+
+}  // namespace
+
+std::string IsoTimestamp(absl::Time t) {
+  const absl::TimeZone utc = absl::UTCTimeZone();
+  std::string text = absl::FormatTime("%Y-%m-%dT%H:%M:%S", t, utc);
+  const int64_t micros =
+      ((absl::ToUnixMicros(t) % 1000000) + 1000000) % 1000000;
+  if (micros != 0) absl::StrAppendFormat(&text, ".%06d", micros);
+  return text;
+}
+
+Storage::Storage(std::unique_ptr<Backend> owned, Backend* backend,
+                 StorageOptions options, std::string redacted_url,
+                 std::string backend_name)
+    : owned_backend_(std::move(owned)),
+      backend_(backend),
+      options_(std::move(options)),
+      redacted_url_(std::move(redacted_url)),
+      backend_name_(std::move(backend_name)) {}
+
+Storage::~Storage() = default;
+
+absl::StatusOr<std::unique_ptr<Storage>> Storage::Open(
+    absl::string_view url, const StorageOptions& options) {
+  ASSIGN_OR_RETURN(StorageUrl parsed, StorageUrl::Parse(url));
+  BackendOptions backend_options;
+  backend_options.schema_policy =
+      options.upgrade_schema ? BackendOptions::SchemaPolicy::kUpgrade
+                             : BackendOptions::SchemaPolicy::kRefuseOlder;
+  ASSIGN_OR_RETURN(std::unique_ptr<Backend> backend,
+                   OpenBackend(parsed, backend_options));
+  Backend* raw = backend.get();
+  return std::unique_ptr<Storage>(
+      new Storage(std::move(backend), raw, options, parsed.Redacted(),
+                  std::string(parsed.backend_name())));
+}
+
+absl::StatusOr<std::unique_ptr<Storage>> Storage::OpenFromEnvironment(
+    const StorageOptions& options) {
+  const char* url = std::getenv("DATABASE_URL");
+  if (url == nullptr || *url == '\0') return Open(kDefaultUrl, options);
+  return Open(url, options);
+}
+
+std::string Storage::Now() const {
+  return IsoTimestamp(options_.clock ? options_.clock() : absl::Now());
+}
+
+// ---- Conversations --------------------------------------------------------
+
+absl::StatusOr<Conversation> Storage::CreateConversation(
+    absl::string_view conversation_id, absl::string_view user_id,
+    absl::string_view subscription_tier) {
+  RETURN_IF_ERROR(ValidateId("conversation id", conversation_id));
+  RETURN_IF_ERROR(ValidateId("user id", user_id));
+  const absl::Time now = options_.clock ? options_.clock() : absl::Now();
+  Conversation c;
+  for (const std::string& key : ConversationKeys()) c.add_key_order(key);
+  c.set_id(std::string(conversation_id));
+  c.set_user_id(std::string(user_id));
+  c.set_created_at(IsoTimestamp(now));
+  c.set_title(std::string(kDefaultTitle));
+  c.set_starred(false);
+  c.set_report_cycle(0);
+  c.set_has_follow_up(false);
+  c.set_is_visible(true);
+  if (subscription_tier == "free") {
+    c.set_expires_at(IsoTimestamp(now + absl::Hours(7 * 24)));
+  }
+  absl::Status created = backend_->CreateConversation(c);
+  if (absl::IsAlreadyExists(created)) {
+    return absl::AlreadyExistsError(
+        absl::StrCat("Conversation ", conversation_id, " already exists"));
+  }
+  RETURN_IF_ERROR(created);
+  return c;
+}
+
+absl::StatusOr<std::optional<Conversation>> Storage::GetConversation(
+    absl::string_view conversation_id) {
+  RETURN_IF_ERROR(ValidateId("conversation id", conversation_id));
+  return backend_->GetConversation(conversation_id);
+}
+
+absl::Status Storage::SaveConversation(const Conversation& conversation) {
+  RETURN_IF_ERROR(ValidateId("conversation id", conversation.id()));
+  RETURN_IF_ERROR(ValidateId("user id", conversation.user_id()));
+  ASSIGN_OR_RETURN(Conversation normalized,
+                   NormalizeConversation(conversation));
+  return backend_->PutConversation(normalized);
+}
+
+absl::StatusOr<std::vector<ConversationSummary>> Storage::ListConversations(
+    absl::string_view user_id) {
+  ASSIGN_OR_RETURN(std::vector<ConversationSummary> list,
+                   backend_->ListConversations(user_id));
+  std::sort(list.begin(), list.end(),
+            [](const ConversationSummary& a, const ConversationSummary& b) {
+              if (a.created_at() != b.created_at()) {
+                return a.created_at() > b.created_at();
+              }
+              return a.id() < b.id();
+            });
+  return list;
+}
+
+absl::Status Storage::AddUserMessage(absl::string_view conversation_id,
+                                     absl::string_view content) {
+  RETURN_IF_ERROR(ValidateId("conversation id", conversation_id));
+  RETURN_IF_ERROR(ValidateText("message content", content));
+  Message m;
+  m.add_key_order("role");
+  m.add_key_order("content");
+  m.set_role("user");
+  m.set_content(std::string(content));
+  return Reword(backend_->AppendMessage(conversation_id, m),
+                ConversationNotFound(conversation_id));
+}
+
+absl::Status Storage::AddAssistantMessage(
+    absl::string_view conversation_id, absl::string_view stage1_json,
+    absl::string_view stage2_json, absl::string_view stage3_json,
+    std::optional<absl::string_view> metadata_json) {
+  RETURN_IF_ERROR(ValidateId("conversation id", conversation_id));
+  Message m;
+  m.set_role("assistant");
+  m.add_key_order("role");
+  ASSIGN_OR_RETURN(*m.mutable_stage1_json(),
+                   CanonicalJson(stage1_json, "stage1"));
+  ASSIGN_OR_RETURN(*m.mutable_stage2_json(),
+                   CanonicalJson(stage2_json, "stage2"));
+  ASSIGN_OR_RETURN(*m.mutable_stage3_json(),
+                   CanonicalJson(stage3_json, "stage3"));
+  m.add_key_order("stage1");
+  m.add_key_order("stage2");
+  m.add_key_order("stage3");
+  if (metadata_json.has_value()) {
+    ASSIGN_OR_RETURN(*m.mutable_metadata_json(),
+                     CanonicalJson(*metadata_json, "metadata"));
+    m.add_key_order("metadata");
+  }
+  return Reword(backend_->AppendMessage(conversation_id, m),
+                ConversationNotFound(conversation_id));
+}
+
+absl::Status Storage::UpdateConversation(absl::string_view conversation_id,
+                                         absl::string_view updates_json) {
+  RETURN_IF_ERROR(ValidateId("conversation id", conversation_id));
+  ASSIGN_OR_RETURN(JsonValue updates,
+                   ParseObject("update_conversation updates", updates_json));
+  return Reword(backend_
+                    ->UpdateConversation(conversation_id,
+                                         [&](Conversation& c) {
+                                           return MergeIntoConversation(updates,
+                                                                        &c);
+                                         })
+                    .status(),
+                ConversationNotFound(conversation_id));
+}
+
+absl::Status Storage::UpdateConversationTitle(absl::string_view conversation_id,
+                                              absl::string_view title) {
+  RETURN_IF_ERROR(ValidateId("conversation id", conversation_id));
+  RETURN_IF_ERROR(ValidateText("title", title));
+  return Reword(backend_
+                    ->UpdateConversation(conversation_id,
+                                         [&](Conversation& c) {
+                                           EnsureKey("title", &c);
+                                           c.set_title(std::string(title));
+                                           return absl::OkStatus();
+                                         })
+                    .status(),
+                ConversationNotFound(conversation_id));
+}
+
+absl::StatusOr<bool> Storage::ToggleConversationStarred(
+    absl::string_view conversation_id) {
+  RETURN_IF_ERROR(ValidateId("conversation id", conversation_id));
+  auto updated =
+      backend_->UpdateConversation(conversation_id, [](Conversation& c) {
+        // As `not conv.get("starred", False)`: an absent flag counts false.
+        const bool was = HasTypedKey(c, "starred") && c.starred();
+        EnsureKey("starred", &c);
+        c.set_starred(!was);
+        return absl::OkStatus();
+      });
+  if (!updated.ok()) {
+    return Reword(updated.status(), ConversationNotFound(conversation_id));
+  }
+  return updated->starred();
+}
+
+absl::Status Storage::DeleteConversation(absl::string_view conversation_id) {
+  RETURN_IF_ERROR(ValidateId("conversation id", conversation_id));
+  return backend_->DeleteConversation(conversation_id).status();
+}
+
+absl::Status Storage::SaveFollowUpAnswers(absl::string_view conversation_id,
+                                          absl::string_view answers_json) {
+  RETURN_IF_ERROR(ValidateId("conversation id", conversation_id));
+  ASSIGN_OR_RETURN(std::string answers,
+                   CanonicalJson(answers_json, "follow-up answers"));
+  return Reword(backend_
+                    ->UpdateConversation(
+                        conversation_id,
+                        [&](Conversation& c) {
+                          const int64_t cycle = HasTypedKey(c, "report_cycle")
+                                                    ? c.report_cycle()
+                                                    : 0;
+                          EnsureKey("follow_up_answers", &c);
+                          EnsureKey("has_follow_up", &c);
+                          EnsureKey("report_cycle", &c);
+                          c.set_follow_up_answers_json(answers);
+                          c.set_has_follow_up(true);
+                          c.set_report_cycle(cycle + 1);
+                          return absl::OkStatus();
+                        })
+                    .status(),
+                ConversationNotFound(conversation_id));
+}
+
+absl::StatusOr<int64_t> Storage::RestoreAllExpiredReports(
+    absl::string_view user_id) {
+  RETURN_IF_ERROR(ValidateId("user id", user_id));
+  return backend_->UpdateUserConversations(user_id, [](Conversation& c) {
+    // As `if conv.get("expires_at") or not conv.get("is_visible", True)`.
+    const bool expiring = c.has_expires_at() && !c.expires_at().empty();
+    const bool hidden = HasTypedKey(c, "is_visible") && !c.is_visible();
+    if (!expiring && !hidden) return false;
+    EnsureKey("is_visible", &c);
+    EnsureKey("expires_at", &c);
+    c.set_is_visible(true);
+    c.clear_expires_at();
+    return true;
+  });
+}
+
+absl::StatusOr<int64_t> Storage::CountUserConversations(
+    absl::string_view user_id) {
+  return backend_->CountConversations(user_id, std::nullopt);
+}
+
+absl::StatusOr<int64_t> Storage::GetActiveConversationsCount(
+    absl::string_view user_id) {
+  const std::string now = Now();
+  return backend_->CountConversations(user_id, absl::string_view(now));
+}
+
+// ---- Profiles ---------------------------------------------------------------
+
+absl::StatusOr<Profile> Storage::CreateUserProfile(
+    absl::string_view user_id, absl::string_view email,
+    absl::string_view profile_data_json) {
+  RETURN_IF_ERROR(ValidateId("user id", user_id));
+  RETURN_IF_ERROR(ValidateText("email", email));
+  ASSIGN_OR_RETURN(JsonValue data,
+                   ParseObject("profile data", profile_data_json));
+  Profile p;
+  for (const std::string& key : ProfileKeys()) p.add_key_order(key);
+  p.set_user_id(std::string(user_id));
+  p.set_email(email.empty() ? std::string(kDefaultEmail) : std::string(email));
+  p.set_profile_json(WriteCompactJson(data));
+  p.set_created_at(Now());
+  p.set_profile_locked(true);
+  RETURN_IF_ERROR(backend_->PutProfile(p));
+  return p;
+}
+
+absl::StatusOr<std::optional<Profile>> Storage::GetUserProfile(
+    absl::string_view user_id) {
+  RETURN_IF_ERROR(ValidateId("user id", user_id));
+  return backend_->GetProfile(user_id);
+}
+
+absl::StatusOr<Profile> Storage::UpdateUserProfile(
+    absl::string_view user_id, absl::string_view profile_data_json) {
+  RETURN_IF_ERROR(ValidateId("user id", user_id));
+  ASSIGN_OR_RETURN(JsonValue data,
+                   ParseObject("profile data", profile_data_json));
+  auto updated = backend_->UpdateProfile(user_id, [&](Profile& p) {
+    // As `if profile.get("profile_locked")`: locked unless explicitly false.
+    if (p.profile_locked()) {
+      return absl::FailedPreconditionError(
+          "Profile is locked and cannot be edited");
+    }
+    JsonValue merged = JsonValue::Object();
+    if (!p.profile_json().empty()) {
+      ASSIGN_OR_RETURN(merged, ParseJson(p.profile_json()));
+    }
+    if (!merged.is_object()) merged = JsonValue::Object();
+    for (const JsonValue::Member& member : data.members()) {
+      merged.Set(member.first, member.second);
+    }
+    EnsureKey("profile", &p);
+    p.set_profile_json(WriteCompactJson(merged));
+    return absl::OkStatus();
+  });
+  if (!updated.ok()) {
+    return Reword(updated.status(),
+                  absl::NotFoundError(absl::StrCat("Profile for user ", user_id,
+                                                   " not found")));
+  }
+  return std::move(*updated);
+}
+
+// ---- Subscriptions ----------------------------------------------------------
+
+absl::StatusOr<Subscription> Storage::CreateSubscription(
+    absl::string_view user_id, absl::string_view tier) {
+  RETURN_IF_ERROR(ValidateId("user id", user_id));
+  RETURN_IF_ERROR(ValidateText("tier", tier));
+  const std::string now = Now();
+  Subscription s;
+  for (const std::string& key : SubscriptionKeys()) s.add_key_order(key);
+  s.set_user_id(std::string(user_id));
+  s.set_tier(std::string(tier));
+  s.set_status("active");
+  s.set_created_at(now);
+  s.set_updated_at(now);
+  RETURN_IF_ERROR(backend_->PutSubscription(s));
+  return s;
+}
+
+absl::StatusOr<std::optional<Subscription>> Storage::GetSubscription(
+    absl::string_view user_id) {
+  RETURN_IF_ERROR(ValidateId("user id", user_id));
+  return backend_->GetSubscription(user_id);
+}
+
+absl::StatusOr<Subscription> Storage::UpdateSubscription(
+    absl::string_view user_id, absl::string_view data_json) {
+  RETURN_IF_ERROR(ValidateId("user id", user_id));
+  ASSIGN_OR_RETURN(JsonValue data, ParseObject("subscription data", data_json));
+  const std::string now = Now();
+  auto updated = backend_->UpdateSubscription(user_id, [&](Subscription& s) {
+    RETURN_IF_ERROR(MergeIntoSubscription(data, &s));
+    EnsureKey("updated_at", &s);
+    s.set_updated_at(now);
+    return absl::OkStatus();
+  });
+  if (!updated.ok()) {
+    return Reword(updated.status(),
+                  absl::NotFoundError(absl::StrCat("Subscription for user ",
+                                                   user_id, " not found")));
+  }
+  return std::move(*updated);
+}
+
+absl::StatusOr<std::optional<Subscription>>
+Storage::UpdateSubscriptionByStripeId(absl::string_view stripe_subscription_id,
+                                      absl::string_view data_json) {
+  RETURN_IF_ERROR(
+      ValidateText("stripe subscription id", stripe_subscription_id));
+  ASSIGN_OR_RETURN(JsonValue data, ParseObject("subscription data", data_json));
+  const std::string now = Now();
+  return backend_->UpdateSubscriptionByStripeId(
+      stripe_subscription_id, [&](Subscription& s) {
+        RETURN_IF_ERROR(MergeIntoSubscription(data, &s));
+        EnsureKey("updated_at", &s);
+        s.set_updated_at(now);
+        return absl::OkStatus();
+      });
+}
+
+// ---- Beyond the original module ---------------------------------------------
+
+absl::Status Storage::RunInTransaction(
+    absl::FunctionRef<absl::Status(Storage&)> fn) {
+  return backend_->RunInTransaction([&](Backend& transaction) {
+    Storage inner(nullptr, &transaction, options_, redacted_url_,
+                  backend_name_);
+    return fn(inner);
+  });
+}
+
+absl::StatusOr<StorageCounts> Storage::Count() {
+  ASSIGN_OR_RETURN(StoreCounts counts, backend_->Count());
+  StorageCounts out;
+  out.profiles = counts.profiles;
+  out.subscriptions = counts.subscriptions;
+  out.conversations = counts.conversations;
+  out.messages = counts.messages;
+  return out;
+}
+
+}  // namespace parley

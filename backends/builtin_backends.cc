@@ -1,0 +1,18 @@
+#include "backends/builtin_backends.h"
+
+#include "backends/json/json_backend.h"
+
+namespace parley {
+
+void RegisterBuiltinBackends(BackendRegistry* registry) {
+  registry->Register("json", OpenJsonBackend);
+}
+
+absl::StatusOr<std::unique_ptr<Backend>> OpenBackend(
+    const StorageUrl& url, const BackendOptions& options) {
+  BackendRegistry registry;
+  RegisterBuiltinBackends(&registry);
+  return registry.Open(url, options);
+}
+
+}  // namespace parley

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Parley builds and tests with, if any is
+# missing. Safe to run again; needs root (or sudo).
+set -euo pipefail
+
+PACKAGES=(
+  bazel-bootstrap       # Bazel 4.2.3, offline WORKSPACE builds
+  g++
+  protobuf-compiler libprotobuf-dev
+  libabsl-dev
+  libsqlite3-dev sqlite3
+  libpq-dev
+  libgtest-dev libgmock-dev
+  postgresql            # a throwaway server for the tests
+  python3               # checks against CPython's json module
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
+    || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+echo "install_deps: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q >&2
+$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}" >&2

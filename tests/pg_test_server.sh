@@ -1,0 +1,189 @@
+#!/usr/bin/env bash
+# A throwaway PostgreSQL server for the tests.
+#
+#   bash tests/pg_test_server.sh start   # start (or reuse) it; prints
+#                                        #   export TEST_POSTGRES_URL=...
+#   bash tests/pg_test_server.sh env     # print that line again
+#   bash tests/pg_test_server.sh stop    # stop it and delete its folder
+#
+#   eval "$(bash tests/pg_test_server.sh start)"
+#   bazel test //backends/postgres:all --test_env=TEST_POSTGRES_URL
+#
+# The server lives in $PG_TEST_DIR (default /tmp/parley-pg-test-<uid>): data
+# directory, log, unix socket, and two files other scripts can use: `url`
+# (the URL alone) and `env` (the export line, to `source`). It listens on
+# 127.0.0.1 only, on a free port, and asks for a password there
+# (scram-sha-256), so the tests exercise the real password path. The role
+# `parley` owns database `parley_test` and may create databases; its password
+# is random per start. The unix socket trusts local users, but it sits in a
+# folder only the server's user can enter.
+#
+# fsync is off: a crash loses the data, which is all throwaway.
+#
+# PostgreSQL refuses to run as root; run as root, this script runs the server
+# as the `postgres` system user (PG_TEST_USER to choose another).
+set -euo pipefail
+
+PG_BIN="${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)}"
+PG_TEST_DIR="${PG_TEST_DIR:-/tmp/parley-pg-test-$(id -u)}"
+DATA="$PG_TEST_DIR/data"
+LOG="$PG_TEST_DIR/server.log"
+ROLE=parley
+DB=parley_test
+
+die() {
+  echo "pg_test_server: $*" >&2
+  exit 1
+}
+
+# Runs a command as the server's user.
+as_server_user() {
+  if [ "$(id -u)" -eq 0 ]; then
+    runuser -u "${PG_TEST_USER:-postgres}" -- "$@"
+  else
+    "$@"
+  fi
+}
+
+is_running() {
+  [ -f "$DATA/postmaster.pid" ] &&
+    as_server_user "$PG_BIN/pg_ctl" -D "$DATA" status >/dev/null 2>&1
+}
+
+print_env() {
+  [ -f "$PG_TEST_DIR/url" ] || die "no server in $PG_TEST_DIR; run: $0 start"
+  echo "export TEST_POSTGRES_URL='$(cat "$PG_TEST_DIR/url")'"
+}
+
+free_port() {
+  python3 -c 'import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])'
+}
+
+dump_log() {
+  if [ -f "$LOG" ]; then
+    echo "---- $LOG ----" >&2
+    tail -n 50 "$LOG" >&2
+  fi
+}
+
+start() {
+  [ -x "$PG_BIN/initdb" ] ||
+    die "PostgreSQL server binaries not found (PG_BIN=$PG_BIN); install the postgresql package"
+  if is_running && [ -f "$PG_TEST_DIR/url" ]; then
+    echo "pg_test_server: already running in $PG_TEST_DIR" >&2
+    print_env
+    return 0
+  fi
+  # A folder left by a crashed or half-finished run: start over.
+  stop_quietly
+  mkdir -p "$PG_TEST_DIR"
+  chmod 700 "$PG_TEST_DIR"
+  if [ "$(id -u)" -eq 0 ]; then
+    chown "${PG_TEST_USER:-postgres}:" "$PG_TEST_DIR"
+  fi
+
+  local password pwfile
+  password="$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')"
+  pwfile="$PG_TEST_DIR/bootstrap_pw"
+  # initdb sets the bootstrap superuser's password from a file; it is the
+  # same random password, removed once the server is up.
+  as_server_user sh -c "umask 077; printf '%s\n' '$password' > '$pwfile'"
+
+  if ! as_server_user "$PG_BIN/initdb" -D "$DATA" -U postgres \
+    --auth-local=trust --auth-host=scram-sha-256 --pwfile="$pwfile" \
+    -E UTF8 --locale=C.UTF-8 >"$PG_TEST_DIR/initdb.log" 2>&1; then
+    cat "$PG_TEST_DIR/initdb.log" >&2
+    die "initdb failed"
+  fi
+
+  local port="" attempt
+  for attempt in 1 2 3 4 5; do
+    port="$(free_port)"
+    # Another process may take the port between free_port and the bind:
+    # try again with a new one.
+    if as_server_user "$PG_BIN/pg_ctl" -D "$DATA" -l "$LOG" -w -t 30 \
+      -o "-c listen_addresses=127.0.0.1 -c port=$port \
+          -c unix_socket_directories=$PG_TEST_DIR \
+          -c max_connections=200 -c shared_buffers=32MB \
+          -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+      start >/dev/null 2>&1; then
+      break
+    fi
+    port=""
+    if ! grep -q "could not bind\|Address already in use" "$LOG" 2>/dev/null; then
+      break
+    fi
+  done
+  if [ -z "$port" ]; then
+    dump_log
+    die "the server did not start"
+  fi
+
+  local psql=("$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$PG_TEST_DIR"
+    -p "$port" -U postgres -d postgres)
+  if ! as_server_user "${psql[@]}" >/dev/null <<SQL; then
+CREATE ROLE $ROLE LOGIN CREATEDB PASSWORD '$password';
+CREATE DATABASE $DB OWNER $ROLE;
+SQL
+    dump_log
+    die "could not create role $ROLE and database $DB"
+  fi
+  # The database's public schema must let the role create schemas and tables
+  # (PostgreSQL 15 no longer grants CREATE on public to everyone).
+  as_server_user "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$PG_TEST_DIR" \
+    -p "$port" -U postgres -d "$DB" \
+    -c "ALTER SCHEMA public OWNER TO $ROLE" >/dev/null
+  rm -f "$pwfile"
+
+  # Prove the password path works before anyone relies on it.
+  local url="postgresql://$ROLE:$password@127.0.0.1:$port/$DB"
+  if ! PGCONNECT_TIMEOUT=10 "$PG_BIN/psql" -X -q "$url" -c "SELECT 1" >/dev/null; then
+    dump_log
+    die "the server is up but rejects $ROLE over 127.0.0.1"
+  fi
+  (umask 077 && printf '%s\n' "$url" >"$PG_TEST_DIR/url.tmp" &&
+    mv "$PG_TEST_DIR/url.tmp" "$PG_TEST_DIR/url")
+  (umask 077 && printf "export TEST_POSTGRES_URL='%s'\n" "$url" >"$PG_TEST_DIR/env")
+  echo "pg_test_server: PostgreSQL $(as_server_user "$PG_BIN/postgres" -V |
+    awk '{print $3}') on 127.0.0.1:$port, folder $PG_TEST_DIR" >&2
+  print_env
+}
+
+stop_quietly() {
+  if [ -f "$DATA/postmaster.pid" ]; then
+    as_server_user "$PG_BIN/pg_ctl" -D "$DATA" -m immediate -w -t 30 stop \
+      >/dev/null 2>&1 || true
+  fi
+  if [ -d "$PG_TEST_DIR" ]; then
+    rm -rf "$PG_TEST_DIR"
+  fi
+}
+
+stop() {
+  if [ ! -d "$PG_TEST_DIR" ]; then
+    echo "pg_test_server: nothing to stop in $PG_TEST_DIR" >&2
+    return 0
+  fi
+  stop_quietly
+  echo "pg_test_server: stopped, $PG_TEST_DIR removed" >&2
+}
+
+case "${1:-}" in
+  start) start ;;
+  stop) stop ;;
+  env) print_env ;;
+  status)
+    if is_running; then
+      echo "running" && print_env
+    else
+      echo "not running" && exit 1
+    fi
+    ;;
+  *)
+    echo "usage: $0 start|stop|env|status" >&2
+    exit 2
+    ;;
+esac

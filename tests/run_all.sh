@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Runs every Parley test on a fresh Debian machine: installs what is missing,
+# builds with Bazel, runs all test targets, and ends with the line
+# "N passed, N failed" (test cases, counted from the JUnit XML Bazel writes;
+# a test target that did not build or produced no report counts as failed).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+bash tests/install_deps.sh || { echo "0 passed, 1 failed"; exit 1; }
+
+BAZEL_FLAGS=(--color=no --curses=no)
+if [ -n "${CI:-}" ]; then BAZEL_FLAGS+=(--show_progress_rate_limit=30); fi
+
+targets=$(bazel query 'tests(//...)' --output=label 2>/dev/null)
+if [ -z "$targets" ]; then
+  echo "run_all: bazel query found no tests" >&2
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+
+# Reports older than this run (a target that no longer builds) must not count.
+marker="$(mktemp)"
+trap 'rm -f "$marker"' EXIT
+sleep 1
+
+bazel test "${BAZEL_FLAGS[@]}" --keep_going //...
+bazel_rc=$?
+
+testlogs="$(bazel info bazel-testlogs 2>/dev/null)"
+passed=0
+failed=0
+for target in $targets; do
+  path="${target#//}"
+  path="${path/://}"
+  xml="$testlogs/$path/test.xml"
+  if [ ! -f "$xml" ] || [ ! "$xml" -nt "$marker" ]; then
+    echo "run_all: no report for $target (did not build or did not run)" >&2
+    failed=$((failed + 1))
+    continue
+  fi
+  read -r tests failures errors < <(python3 - "$xml" <<'PY'
+import sys, xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1]).getroot()
+suites = [root] if root.tag == "testsuite" else root.findall("testsuite")
+cases = sum(len(s.findall("testcase")) for s in suites)
+fails = sum(1 for s in suites for c in s.findall("testcase")
+            if c.find("failure") is not None or c.find("error") is not None)
+# A target that crashed may leave a report with no test cases.
+print(cases, fails, 1 if cases == 0 else 0)
+PY
+  )
+  passed=$((passed + tests - failures))
+  failed=$((failed + failures + errors))
+done
+if [ $bazel_rc -ne 0 ] && [ $failed -eq 0 ]; then
+  failed=1  # bazel failed for a reason no report shows
+fi
+echo "$passed passed, $failed failed"
+[ $failed -eq 0 ]
