@@ -91,6 +91,10 @@ absl::Status ValidateId(absl::string_view what, absl::string_view id) {
     problem = "is empty";
   } else if (id == "." || id == "..") {
     problem = "is a path component";
+  } else if (id[0] == '.') {
+    // "<id>.json" would be a hidden file, which the JSON store passes over
+    // (its own temporary and lock files start with a dot).
+    problem = "starts with a dot";
   } else if (id.find('/') != id.npos || id.find('\\') != id.npos) {
     problem = "contains a path separator";
   } else if (id.find('\0') != id.npos) {

@@ -628,7 +628,7 @@ TEST_P(BackendConformanceTest, IdsThatCouldEscapeAreRefusedAndChangeNothing) {
                                         "/abs",
                                         std::string("a\0b", 3),
                                         std::string(251, 'x'),
-                                        std::string(10000, 'z'),
+                                        std::string(10000, 'z'), ".hidden",
                                         "\xc3\x28"};
   for (const std::string& id : bad) {
     SCOPED_TRACE(absl::StrCat("id of ", id.size(), " bytes"));

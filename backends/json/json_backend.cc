@@ -1,0 +1,206 @@
+#include "backends/json/json_backend.h"
+
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <memory>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "backends/json/json_backend_internal.h"
+#include "backends/json/json_error.h"
+#include "backends/json/json_store.h"
+#include "storage/status_macros.h"
+#include "storage/status_util.h"
+
+namespace parley {
+namespace json_backend {
+namespace {
+
+// A Backend over a JSON-file store (see json_store.h for the locking and
+// json_index.h for how listings avoid re-reading the store).
+//
+// The object OpenJsonBackend returns has `txn_` null: each call locks what
+// it changes. RunInTransaction holds the whole-store lock (every thread and
+// process) while `fn` runs and gives it a JsonBackend with a Txn, whose
+// calls take no lock and journal the prior bytes of each file before its
+// first change; an error from `fn` restores those files.
+//
+// Isolation holds against every other writer. Crash-atomicity does not: a
+// crash in the middle of a transaction leaves the files written so far (each
+// file itself is whole, old or new). A rolled-back transaction leaves the
+// store folder and its lock file if it created them.
+//
+// Thread-safe; a transaction view is valid only during its `fn`.
+class JsonBackend final : public Backend {
+ public:
+  JsonBackend(std::shared_ptr<JsonStore> store, Txn* txn)
+      : store_(std::move(store)), txn_(txn) {}
+
+  absl::Status CreateConversation(const Conversation& conversation) override {
+    return store_->CreateConversation(txn_, conversation);
+  }
+  absl::Status PutConversation(const Conversation& conversation) override {
+    return store_->PutConversation(txn_, conversation);
+  }
+  absl::StatusOr<std::optional<Conversation>> GetConversation(
+      absl::string_view conversation_id) override {
+    return store_->GetConversation(conversation_id);
+  }
+  absl::StatusOr<std::vector<ConversationSummary>> ListConversations(
+      absl::string_view user_id) override {
+    return store_->ListConversations(user_id);
+  }
+  absl::Status AppendMessage(absl::string_view conversation_id,
+                             const Message& message) override {
+    return store_->AppendMessage(txn_, conversation_id, message);
+  }
+  absl::StatusOr<Conversation> UpdateConversation(
+      absl::string_view conversation_id,
+      Mutation<Conversation> mutate) override {
+    return store_->UpdateConversation(txn_, conversation_id, mutate);
+  }
+  absl::StatusOr<int64_t> UpdateUserConversations(
+      absl::string_view user_id,
+      absl::FunctionRef<bool(Conversation&)> mutate) override {
+    return store_->UpdateUserConversations(txn_, user_id, mutate);
+  }
+  absl::StatusOr<bool> DeleteConversation(
+      absl::string_view conversation_id) override {
+    return store_->DeleteConversation(txn_, conversation_id);
+  }
+  absl::StatusOr<int64_t> CountConversations(
+      absl::string_view user_id,
+      std::optional<absl::string_view> active_at) override {
+    return store_->CountConversations(user_id, active_at);
+  }
+
+  absl::Status PutProfile(const Profile& profile) override {
+    return store_->PutProfile(txn_, profile);
+  }
+  absl::StatusOr<std::optional<Profile>> GetProfile(
+      absl::string_view user_id) override {
+    return store_->GetProfile(user_id);
+  }
+  absl::StatusOr<Profile> UpdateProfile(absl::string_view user_id,
+                                        Mutation<Profile> mutate) override {
+    return store_->UpdateProfile(txn_, user_id, mutate);
+  }
+
+  absl::Status PutSubscription(const Subscription& subscription) override {
+    return store_->PutSubscription(txn_, subscription);
+  }
+  absl::StatusOr<std::optional<Subscription>> GetSubscription(
+      absl::string_view user_id) override {
+    return store_->GetSubscription(user_id);
+  }
+  absl::StatusOr<Subscription> UpdateSubscription(
+      absl::string_view user_id, Mutation<Subscription> mutate) override {
+    return store_->UpdateSubscription(txn_, user_id, mutate);
+  }
+  absl::StatusOr<std::optional<Subscription>> UpdateSubscriptionByStripeId(
+      absl::string_view stripe_subscription_id,
+      Mutation<Subscription> mutate) override {
+    return store_->UpdateSubscriptionByStripeId(txn_, stripe_subscription_id,
+                                                mutate);
+  }
+
+  absl::StatusOr<StoreCounts> Count() override { return store_->Count(); }
+  absl::Status Scan(RecordVisitor& visitor) override {
+    return store_->Scan(visitor);
+  }
+
+  // JSON stores are unversioned.
+  absl::StatusOr<SchemaStatus> GetSchemaStatus() override {
+    return SchemaStatus();
+  }
+  absl::StatusOr<SchemaStatus> UpgradeSchema() override {
+    return SchemaStatus();
+  }
+
+  absl::Status RunInTransaction(
+      absl::FunctionRef<absl::Status(Backend&)> fn) override;
+
+  JsonStore& store() { return *store_; }
+
+ private:
+  // Runs `fn` on a view journaling into a fresh Txn; rolls back on error,
+  // else hands the journal to `parent` (a nested transaction) if any.
+  absl::Status RunWithJournal(absl::FunctionRef<absl::Status(Backend&)> fn,
+                              Txn* parent);
+
+  const std::shared_ptr<JsonStore> store_;
+  Txn* const txn_;  // null outside a transaction
+};
+
+absl::Status JsonBackend::RunInTransaction(
+    absl::FunctionRef<absl::Status(Backend&)> fn) {
+  if (txn_ != nullptr) return RunWithJournal(fn, txn_);
+  ASSIGN_OR_RETURN(LockGuard guard, store_->LockStore());
+  return RunWithJournal(fn, nullptr);
+}
+
+absl::Status JsonBackend::RunWithJournal(
+    absl::FunctionRef<absl::Status(Backend&)> fn, Txn* parent) {
+  Txn txn;
+  JsonBackend view(store_, &txn);
+  absl::Status status = fn(view);
+  if (status.ok()) {
+    if (parent != nullptr) txn.journal.MergeInto(parent->journal);
+    return status;
+  }
+  absl::Status rolled_back = store_->RollBack(&txn);
+  if (!rolled_back.ok()) {
+    // The store may now hold part of the transaction: that is worse than
+    // `fn`'s error, so its code wins and both are named.
+    return Annotate(rolled_back, absl::StrCat("roll back transaction after \"",
+                                              status.message(), "\""));
+  }
+  return status;
+}
+
+}  // namespace
+
+int64_t FilesParsedForTesting(Backend& backend) {
+  return dynamic_cast<JsonBackend&>(backend).store().files_parsed();
+}
+
+}  // namespace json_backend
+
+absl::StatusOr<std::unique_ptr<Backend>> OpenJsonBackend(
+    const StorageUrl& url, const BackendOptions& options) {
+  (void)options;  // unversioned: every schema policy opens the store
+  if (url.kind() != StorageUrl::Kind::kJson) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("open ", url.Redacted(), ": not a json: URL"));
+  }
+  bool sync = true;
+  for (const auto& [key, value] : url.options()) {
+    if (key == "fsync") {
+      ASSIGN_OR_RETURN(sync, ParseBoolOption(key, value));
+    } else {
+      return absl::InvalidArgumentError(
+          absl::StrCat("open ", url.Redacted(), ": unknown option \"", key,
+                       "\" for a json store (known: fsync)"));
+    }
+  }
+  const std::string& root = url.path();
+  if (root.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("open ", url.Redacted(), ": empty folder path"));
+  }
+  struct stat st;
+  if (::stat(root.c_str(), &st) == 0) {
+    if (!S_ISDIR(st.st_mode)) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("open ", url.Redacted(), ": the path is not a folder"));
+    }
+  } else if (errno != ENOENT) {
+    return json_backend::PosixError(absl::StrCat("open ", url.Redacted()),
+                                    errno);
+  }
+  return std::make_unique<json_backend::JsonBackend>(
+      std::make_shared<json_backend::JsonStore>(root, sync), nullptr);
+}
+
+}  // namespace parley
