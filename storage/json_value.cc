@@ -501,6 +501,21 @@ void Write(const JsonValue& value, const Layout& layout, int depth,
 
 }  // namespace
 
+bool IsValidUtf8(absl::string_view text) {
+  size_t pos = 0;
+  while (pos < text.size()) {
+    if (static_cast<unsigned char>(text[pos]) < 0x80) {
+      ++pos;
+      continue;
+    }
+    uint32_t cp;
+    const size_t len = DecodeUtf8(text, pos, &cp);
+    if (len == 0) return false;
+    pos += len;
+  }
+  return true;
+}
+
 JsonValue JsonValue::Bool(bool value) {
   JsonValue v;
   v.type_ = Type::kBool;

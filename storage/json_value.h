@@ -76,6 +76,10 @@ class JsonValue {
   std::vector<Member> members_;
 };
 
+// True when `text` is well-formed UTF-8 (no overlong forms, no surrogates,
+// nothing above U+10FFFF): what every string Parley stores must be.
+bool IsValidUtf8(absl::string_view text);
+
 // The deepest nesting Parse accepts; deeper input is InvalidArgument rather
 // than a stack overflow.
 inline constexpr int kMaxJsonDepth = 512;
