@@ -218,6 +218,8 @@ class Storage {
   absl::StatusOr<StorageCounts> Count();
 
  private:
+  friend class StorageTestPeer;  // tests reach the backend underneath
+
   Storage(std::unique_ptr<Backend> owned, Backend* backend,
           StorageOptions options, std::string redacted_url,
           std::string backend_name);

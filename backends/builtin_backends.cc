@@ -1,11 +1,13 @@
 #include "backends/builtin_backends.h"
 
 #include "backends/json/json_backend.h"
+#include "backends/sqlite/sqlite_backend.h"
 
 namespace parley {
 
 void RegisterBuiltinBackends(BackendRegistry* registry) {
   registry->Register("json", OpenJsonBackend);
+  registry->Register("sqlite", OpenSqliteBackend);
 }
 
 absl::StatusOr<std::unique_ptr<Backend>> OpenBackend(

@@ -501,16 +501,14 @@ TEST_P(BackendConformanceTest, ProfileDefaultsAndLock) {
 
 TEST_P(BackendConformanceTest, UnlockedProfileMergesIntoProfileObject) {
   // Profiles are created locked; an unlocked one comes from older data.
-  auto url = StorageUrl::Parse(url_);
-  ASSERT_TRUE(url.ok()) << url.status();
-  ASSERT_OK_AND_ASSIGN(auto backend, OpenBackend(*url, BackendOptions()));
+  Backend& backend = StorageTestPeer::backend(*storage_);
   Profile p;
   p.set_user_id("u1");
   p.set_email("a@example.com");
   p.set_profile_json(R"({"gender":"m","age_range":"18-24","mood":"ok"})");
   p.set_created_at("2025-01-01T00:00:00");
   p.set_profile_locked(false);
-  ASSERT_THAT(backend->PutProfile(p), IsOk());
+  ASSERT_THAT(backend.PutProfile(p), IsOk());
   ASSERT_OK_AND_ASSIGN(
       Profile updated,
       storage_->UpdateUserProfile("u1", R"({"mood":"great","hobby":"chess"})"));

@@ -55,6 +55,17 @@ class FakeClock {
       absl::Microseconds(123456);
 };
 
+}  // namespace testing
+
+// Lets tests write below the facade, into the very store a Storage has open
+// (a second connection to sqlite:///:memory: would be another database).
+class StorageTestPeer {
+ public:
+  static Backend& backend(Storage& storage) { return *storage.backend_; }
+};
+
+namespace testing {
+
 class BackendConformanceTest
     : public ::testing::TestWithParam<BackendUnderTest> {
  protected:

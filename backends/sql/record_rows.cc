@@ -1,0 +1,564 @@
+#include "backends/sql/record_rows.h"
+
+#include <sys/random.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/substitute.h"
+#include "google/protobuf/repeated_field.h"
+#include "storage/json_value.h"
+#include "storage/status_macros.h"
+
+namespace parley {
+namespace sql {
+
+const char kConversationColumns[] =
+    "id, user_id, created_at_text, title, starred, report_cycle, "
+    "has_follow_up, follow_up_answers, is_visible, expires_at_text, "
+    "extra_json, key_order";
+const char kConversationInsertColumns[] =
+    "id, user_id, title, starred, expires_at, report_cycle, has_follow_up, "
+    "follow_up_answers, created_at, is_visible, created_at_text, "
+    "expires_at_text, extra_json, key_order, updated_at";
+const char kConversationInsertValues[] =
+    "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, $0";
+const char kConversationUpdateSet[] =
+    "user_id = excluded.user_id, title = excluded.title, "
+    "starred = excluded.starred, expires_at = excluded.expires_at, "
+    "report_cycle = excluded.report_cycle, "
+    "has_follow_up = excluded.has_follow_up, "
+    "follow_up_answers = excluded.follow_up_answers, "
+    "created_at = excluded.created_at, is_visible = excluded.is_visible, "
+    "created_at_text = excluded.created_at_text, "
+    "expires_at_text = excluded.expires_at_text, "
+    "extra_json = excluded.extra_json, key_order = excluded.key_order, "
+    "updated_at = excluded.updated_at";
+
+const char kMessageColumns[] =
+    "role, content, stage1, stage2, stage3, metadata, extra_json, key_order";
+const char kMessageInsertColumns[] =
+    "id, conversation_id, position, role, content, stage1, stage2, stage3, "
+    "metadata, extra_json, key_order, created_at";
+const char kMessageInsertValues[] =
+    "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, $0";
+
+const char kProfileColumns[] =
+    "user_id, email, profile_json, created_at_text, profile_locked, "
+    "extra_json, key_order";
+const char kProfileInsertColumns[] =
+    "user_id, email, gender, age_range, mood, profile_locked, created_at, "
+    "profile_json, created_at_text, extra_json, key_order, has_profile, "
+    "updated_at";
+const char kProfileInsertValues[] =
+    "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, TRUE, $0";
+const char kProfileUpdateSet[] =
+    "email = excluded.email, gender = excluded.gender, "
+    "age_range = excluded.age_range, mood = excluded.mood, "
+    "profile_locked = excluded.profile_locked, "
+    "created_at = excluded.created_at, profile_json = excluded.profile_json, "
+    "created_at_text = excluded.created_at_text, "
+    "extra_json = excluded.extra_json, key_order = excluded.key_order, "
+    "has_profile = excluded.has_profile, updated_at = excluded.updated_at";
+
+const char kSubscriptionColumns[] =
+    "user_id, tier, status, stripe_subscription_id, current_period_end_text, "
+    "created_at_text, updated_at_text, extra_json, key_order";
+const char kSubscriptionInsertColumns[] =
+    "user_id, tier, status, stripe_customer_id, stripe_subscription_id, "
+    "current_period_end, created_at, updated_at, current_period_end_text, "
+    "created_at_text, updated_at_text, extra_json, key_order";
+const char kSubscriptionInsertValues[] =
+    "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13";
+const char kSubscriptionUpdateSet[] =
+    "tier = excluded.tier, status = excluded.status, "
+    "stripe_customer_id = excluded.stripe_customer_id, "
+    "stripe_subscription_id = excluded.stripe_subscription_id, "
+    "current_period_end = excluded.current_period_end, "
+    "created_at = excluded.created_at, updated_at = excluded.updated_at, "
+    "current_period_end_text = excluded.current_period_end_text, "
+    "created_at_text = excluded.created_at_text, "
+    "updated_at_text = excluded.updated_at_text, "
+    "extra_json = excluded.extra_json, key_order = excluded.key_order";
+
+namespace {
+
+std::string Statement(const SqlDialect& dialect, absl::string_view table,
+                      absl::string_view columns, absl::string_view values,
+                      absl::string_view conflict) {
+  return dialect.Rewrite(absl::StrCat(
+      "INSERT INTO ", table, " (", columns, ") VALUES (",
+      absl::Substitute(values, dialect.now_expression), ")", conflict));
+}
+
+}  // namespace
+
+std::string ConversationUpsertSql(const SqlDialect& dialect) {
+  return Statement(
+      dialect, "conversations", kConversationInsertColumns,
+      kConversationInsertValues,
+      absl::StrCat(" ON CONFLICT (id) DO UPDATE SET ", kConversationUpdateSet));
+}
+
+std::string ProfileUpsertSql(const SqlDialect& dialect) {
+  return Statement(
+      dialect, "users", kProfileInsertColumns, kProfileInsertValues,
+      absl::StrCat(" ON CONFLICT (user_id) DO UPDATE SET ", kProfileUpdateSet));
+}
+
+std::string SubscriptionUpsertSql(const SqlDialect& dialect) {
+  return Statement(dialect, "subscriptions", kSubscriptionInsertColumns,
+                   kSubscriptionInsertValues,
+                   absl::StrCat(" ON CONFLICT (user_id) DO UPDATE SET ",
+                                kSubscriptionUpdateSet));
+}
+
+std::string ConversationInsertSql(const SqlDialect& dialect) {
+  return Statement(dialect, "conversations", kConversationInsertColumns,
+                   kConversationInsertValues, "");
+}
+
+std::string MessageInsertSql(const SqlDialect& dialect) {
+  return Statement(dialect, "messages", kMessageInsertColumns,
+                   kMessageInsertValues, "");
+}
+
+std::string MessageUpsertSql(const SqlDialect& dialect) {
+  return Statement(
+      dialect, "messages", kMessageInsertColumns, kMessageInsertValues,
+      " ON CONFLICT (id) DO UPDATE SET role = excluded.role, "
+      "content = excluded.content, stage1 = excluded.stage1, "
+      "stage2 = excluded.stage2, stage3 = excluded.stage3, "
+      "metadata = excluded.metadata, extra_json = excluded.extra_json, "
+      "key_order = excluded.key_order");
+}
+
+SqlParams& SqlParams::AddOwnedText(std::string text, bool json) {
+  owned_.push_back(std::move(text));
+  return Add(json ? SqlValue::Json(owned_.back())
+                  : SqlValue::Text(owned_.back()));
+}
+
+namespace {
+
+using Extras = google::protobuf::RepeatedPtrField<JsonField>;
+using KeyOrder = google::protobuf::RepeatedPtrField<std::string>;
+
+// Which keys a record holds and where, as storage/record_json.cc writes it:
+// its key_order (or the canonical keys when that is empty), then any extra
+// key not yet listed.
+class RecordKeys {
+ public:
+  RecordKeys(const KeyOrder& key_order,
+             const std::vector<std::string>& canonical, const Extras& extra) {
+    if (key_order.empty()) {
+      for (const std::string& key : canonical) Add(key);
+    } else {
+      for (const std::string& key : key_order) Add(key);
+    }
+    for (const JsonField& field : extra) {
+      Add(field.key());
+      in_extra_.insert(field.key());
+    }
+  }
+
+  // Present with its typed value (listed, not held in extra).
+  bool Typed(absl::string_view key) const {
+    return listed_.contains(key) && !in_extra_.contains(key);
+  }
+  const std::vector<std::string>& keys() const { return keys_; }
+
+ private:
+  void Add(const std::string& key) {
+    if (listed_.insert(key).second) keys_.push_back(key);
+  }
+  std::vector<std::string> keys_;
+  absl::flat_hash_set<std::string> listed_;
+  absl::flat_hash_set<std::string> in_extra_;
+};
+
+std::string EncodeKeyOrder(const RecordKeys& keys) {
+  JsonValue array = JsonValue::Array();
+  for (const std::string& key : keys.keys()) {
+    array.array().push_back(JsonValue::String(key));
+  }
+  return WriteCompactJson(array);
+}
+
+// The extra keys as one JSON object in key order; NULL when there are none.
+absl::Status AddExtraJson(const Extras& extra, const RecordKeys& keys,
+                          absl::string_view record_name, SqlParams* params) {
+  if (extra.empty()) {
+    params->Add(SqlValue::Null());
+    return absl::OkStatus();
+  }
+  JsonValue object = JsonValue::Object();
+  for (const std::string& key : keys.keys()) {
+    for (const JsonField& field : extra) {
+      if (field.key() != key) continue;
+      absl::StatusOr<JsonValue> value = ParseJson(field.json());
+      if (!value.ok()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(record_name, ": key \"", key, "\" is not valid JSON (",
+                         value.status().message(), ")"));
+      }
+      object.Set(key, *std::move(value));
+    }
+  }
+  params->AddOwnedText(WriteCompactJson(object));
+  return absl::OkStatus();
+}
+
+// Reads the key_order and extra_json columns into the record.
+template <typename Record>
+absl::Status ReadKeys(const SqlRow& row, int extra_column, int order_column,
+                      absl::string_view record_name, Record* record) {
+  const auto corrupt = [&](absl::string_view column, const absl::Status& s) {
+    return absl::DataLossError(absl::StrCat(record_name, ": column ", column,
+                                            " is unreadable (", s.message(),
+                                            ")"));
+  };
+  if (!row.IsNull(order_column)) {
+    absl::StatusOr<JsonValue> order = ParseJson(row.Text(order_column));
+    if (!order.ok()) return corrupt("key_order", order.status());
+    if (!order->is_array()) {
+      return corrupt("key_order", absl::InvalidArgumentError("not an array"));
+    }
+    for (const JsonValue& key : order->array()) {
+      if (!key.is_string()) {
+        return corrupt("key_order",
+                       absl::InvalidArgumentError("a key is not a string"));
+      }
+      record->add_key_order(key.string_value());
+    }
+  }
+  if (!row.IsNull(extra_column)) {
+    absl::StatusOr<JsonValue> extra = ParseJson(row.Text(extra_column));
+    if (!extra.ok()) return corrupt("extra_json", extra.status());
+    if (!extra->is_object()) {
+      return corrupt("extra_json", absl::InvalidArgumentError("not an object"));
+    }
+    for (const JsonValue::Member& member : extra->members()) {
+      JsonField* field = record->add_extra();
+      field->set_key(member.first);
+      field->set_json(WriteCompactJson(member.second));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// The rewrite's TIMESTAMP column value for an exact timestamp text.
+SqlValue TimestampColumn(bool typed, const std::string& text) {
+  return typed && IsIsoTimestamp(text) ? SqlValue::Text(text)
+                                       : SqlValue::Null();
+}
+
+// The string member `key` of the JSON object `profile_json`, for the
+// rewrite's gender/age_range/mood columns; NULL when it is not a string.
+void AddProfileMember(const JsonValue* profile, absl::string_view key,
+                      SqlParams* params) {
+  const JsonValue* value = profile != nullptr ? profile->Find(key) : nullptr;
+  if (value != nullptr && value->is_string()) {
+    params->AddOwnedText(value->string_value());
+  } else {
+    params->Add(SqlValue::Null());
+  }
+}
+
+bool AllDigits(absl::string_view s) {
+  for (char c : s) {
+    if (!absl::ascii_isdigit(static_cast<unsigned char>(c))) return false;
+  }
+  return !s.empty();
+}
+
+int Number(absl::string_view digits) {
+  int n = 0;
+  for (char c : digits) n = n * 10 + (c - '0');
+  return n;
+}
+
+// Length of a "YYYY-MM-DD?HH:MM:SS" prefix that is a real date and time
+// (separator 'T' or ' '), else 0.
+bool HasDateTimePrefix(absl::string_view t) {
+  if (t.size() < 19) return false;
+  if (!AllDigits(t.substr(0, 4)) || t[4] != '-' || !AllDigits(t.substr(5, 2)) ||
+      t[7] != '-' || !AllDigits(t.substr(8, 2)) ||
+      (t[10] != 'T' && t[10] != ' ') || !AllDigits(t.substr(11, 2)) ||
+      t[13] != ':' || !AllDigits(t.substr(14, 2)) || t[16] != ':' ||
+      !AllDigits(t.substr(17, 2))) {
+    return false;
+  }
+  const int year = Number(t.substr(0, 4));
+  const int month = Number(t.substr(5, 2));
+  const int day = Number(t.substr(8, 2));
+  static constexpr int kDays[] = {31, 29, 31, 30, 31, 30,
+                                  31, 31, 30, 31, 30, 31};
+  if (year < 1 || month < 1 || month > 12 || day < 1 ||
+      day > kDays[month - 1]) {
+    return false;
+  }
+  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  if (month == 2 && day == 29 && !leap) return false;
+  return Number(t.substr(11, 2)) < 24 && Number(t.substr(14, 2)) < 60 &&
+         Number(t.substr(17, 2)) < 60;
+}
+
+}  // namespace
+
+bool IsIsoTimestamp(absl::string_view text) {
+  if (!HasDateTimePrefix(text)) return false;
+  if (text.size() == 19) return true;
+  return text[19] == '.' && text.size() <= 26 && AllDigits(text.substr(20));
+}
+
+std::string IsoformatTimestamp(absl::string_view text) {
+  if (!HasDateTimePrefix(text)) return std::string(text);
+  std::string out = absl::StrCat(text.substr(0, 10), "T", text.substr(11, 8));
+  absl::string_view rest = text.substr(19);
+  if (!rest.empty() && rest[0] == '.') {
+    size_t n = 1;
+    while (n < rest.size() && absl::ascii_isdigit(rest[n])) ++n;
+    std::string micros(rest.substr(1, n - 1));
+    micros.resize(6, '0');
+    if (micros != "000000") absl::StrAppend(&out, ".", micros);
+    rest.remove_prefix(n);
+  }
+  // What follows can only be a time zone ("+00", "+00:00", "Z"): naive UTC
+  // timestamps have none.
+  if (!rest.empty() && rest[0] != '+' && rest[0] != '-' && rest[0] != 'Z') {
+    return std::string(text);
+  }
+  return out;
+}
+
+std::string NewUuid() {
+  uint8_t b[16];
+  size_t got = 0;
+  while (got < sizeof(b)) {
+    ssize_t n = getrandom(b + got, sizeof(b) - got, 0);
+    if (n > 0) got += static_cast<size_t>(n);
+  }
+  b[6] = (b[6] & 0x0f) | 0x40;  // version 4
+  b[8] = (b[8] & 0x3f) | 0x80;  // RFC 4122 variant
+  return absl::StrFormat(
+      "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+      b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11],
+      b[12], b[13], b[14], b[15]);
+}
+
+// ---- Conversations ----
+
+absl::StatusOr<Conversation> ConversationFromRow(const SqlRow& row) {
+  Conversation c;
+  c.set_id(row.Text(0));
+  c.set_user_id(row.Text(1));
+  c.set_created_at(row.Text(2));
+  c.set_title(row.Text(3));
+  c.set_starred(!row.IsNull(4) && row.Bool(4));
+  c.set_report_cycle(row.IsNull(5) ? 0 : row.Int64(5));
+  c.set_has_follow_up(!row.IsNull(6) && row.Bool(6));
+  if (!row.IsNull(7)) c.set_follow_up_answers_json(row.Text(7));
+  c.set_is_visible(!row.IsNull(8) && row.Bool(8));
+  if (!row.IsNull(9)) c.set_expires_at(row.Text(9));
+  RETURN_IF_ERROR(
+      ReadKeys(row, 10, 11, absl::StrCat("conversation ", c.id()), &c));
+  return c;
+}
+
+absl::StatusOr<SqlParams> ConversationParams(const Conversation& c) {
+  static const auto* const kCanonical = new std::vector<std::string>{
+      "id",           "user_id",       "created_at",
+      "title",        "starred",       "messages",
+      "report_cycle", "has_follow_up", "follow_up_answers",
+      "is_visible",   "expires_at"};
+  const RecordKeys keys(c.key_order(), *kCanonical, c.extra());
+  const bool has_created = keys.Typed("created_at");
+  const bool has_expires = keys.Typed("expires_at") && c.has_expires_at();
+  SqlParams p;
+  p.Add(SqlValue::Text(c.id()))
+      .Add(SqlValue::Text(c.user_id()))
+      .Add(keys.Typed("title") ? SqlValue::Text(c.title()) : SqlValue::Null())
+      .Add(keys.Typed("starred") ? SqlValue::Bool(c.starred())
+                                 : SqlValue::Null())
+      .Add(TimestampColumn(has_expires, c.expires_at()))
+      .Add(keys.Typed("report_cycle") ? SqlValue::Int64(c.report_cycle())
+                                      : SqlValue::Null())
+      .Add(keys.Typed("has_follow_up") ? SqlValue::Bool(c.has_follow_up())
+                                       : SqlValue::Null())
+      .Add(SqlValue::OptionalText(
+          keys.Typed("follow_up_answers") && c.has_follow_up_answers_json(),
+          c.follow_up_answers_json()))
+      .Add(TimestampColumn(has_created, c.created_at()))
+      .Add(keys.Typed("is_visible") ? SqlValue::Bool(c.is_visible())
+                                    : SqlValue::Null())
+      .Add(SqlValue::OptionalText(has_created, c.created_at()))
+      .Add(SqlValue::OptionalText(has_expires, c.expires_at()));
+  RETURN_IF_ERROR(
+      AddExtraJson(c.extra(), keys, absl::StrCat("conversation ", c.id()), &p));
+  p.AddOwnedText(EncodeKeyOrder(keys));
+  return p;
+}
+
+// ---- Messages ----
+
+absl::StatusOr<Message> MessageFromRow(const SqlRow& row) {
+  Message m;
+  m.set_role(row.Text(0));
+  if (!row.IsNull(1)) m.set_content(row.Text(1));
+  if (!row.IsNull(2)) m.set_stage1_json(row.Text(2));
+  if (!row.IsNull(3)) m.set_stage2_json(row.Text(3));
+  if (!row.IsNull(4)) m.set_stage3_json(row.Text(4));
+  if (!row.IsNull(5)) m.set_metadata_json(row.Text(5));
+  RETURN_IF_ERROR(ReadKeys(row, 6, 7, "message", &m));
+  return m;
+}
+
+absl::StatusOr<SqlParams> MessageParams(absl::string_view message_id,
+                                        absl::string_view conversation_id,
+                                        int64_t position, const Message& m) {
+  // As storage/record_json.cc: a message without key_order holds "role" and
+  // the keys whose fields are set.
+  std::vector<std::string> canonical = {"role"};
+  if (m.has_content()) canonical.push_back("content");
+  if (m.has_stage1_json()) canonical.push_back("stage1");
+  if (m.has_stage2_json()) canonical.push_back("stage2");
+  if (m.has_stage3_json()) canonical.push_back("stage3");
+  if (m.has_metadata_json()) canonical.push_back("metadata");
+  const RecordKeys keys(m.key_order(), canonical, m.extra());
+  SqlParams p;
+  p.Add(SqlValue::Text(message_id))
+      .Add(SqlValue::Text(conversation_id))
+      .Add(SqlValue::Int64(position))
+      .Add(keys.Typed("role") ? SqlValue::Text(m.role()) : SqlValue::Null())
+      .Add(SqlValue::OptionalText(keys.Typed("content") && m.has_content(),
+                                  m.content()))
+      .Add(SqlValue::OptionalJson(keys.Typed("stage1") && m.has_stage1_json(),
+                                  m.stage1_json()))
+      .Add(SqlValue::OptionalJson(keys.Typed("stage2") && m.has_stage2_json(),
+                                  m.stage2_json()))
+      .Add(SqlValue::OptionalJson(keys.Typed("stage3") && m.has_stage3_json(),
+                                  m.stage3_json()))
+      .Add(SqlValue::OptionalJson(
+          keys.Typed("metadata") && m.has_metadata_json(), m.metadata_json()));
+  RETURN_IF_ERROR(AddExtraJson(
+      m.extra(), keys,
+      absl::StrCat("conversation ", conversation_id, " message ", position),
+      &p));
+  p.AddOwnedText(EncodeKeyOrder(keys));
+  return p;
+}
+
+// ---- Profiles ----
+
+absl::StatusOr<Profile> ProfileFromRow(const SqlRow& row) {
+  Profile p;
+  p.set_user_id(row.Text(0));
+  p.set_email(row.Text(1));
+  p.set_profile_json(row.Text(2));
+  p.set_created_at(row.Text(3));
+  p.set_profile_locked(!row.IsNull(4) && row.Bool(4));
+  RETURN_IF_ERROR(
+      ReadKeys(row, 5, 6, absl::StrCat("profile ", p.user_id()), &p));
+  return p;
+}
+
+absl::StatusOr<SqlParams> ProfileParams(const Profile& profile) {
+  static const auto* const kCanonical = new std::vector<std::string>{
+      "user_id", "email", "profile", "created_at", "profile_locked"};
+  const RecordKeys keys(profile.key_order(), *kCanonical, profile.extra());
+  const bool has_profile = keys.Typed("profile");
+  std::optional<JsonValue> parsed;
+  if (has_profile) {
+    absl::StatusOr<JsonValue> value = ParseJson(profile.profile_json());
+    if (value.ok() && value->is_object()) parsed = *std::move(value);
+  }
+  const JsonValue* object = parsed.has_value() ? &*parsed : nullptr;
+  const bool has_created = keys.Typed("created_at");
+  SqlParams p;
+  p.Add(SqlValue::Text(profile.user_id()))
+      .Add(keys.Typed("email") ? SqlValue::Text(profile.email())
+                               : SqlValue::Null());
+  AddProfileMember(object, "gender", &p);
+  AddProfileMember(object, "age_range", &p);
+  AddProfileMember(object, "mood", &p);
+  p.Add(keys.Typed("profile_locked") ? SqlValue::Bool(profile.profile_locked())
+                                     : SqlValue::Null())
+      .Add(TimestampColumn(has_created, profile.created_at()))
+      .Add(SqlValue::OptionalText(has_profile, profile.profile_json()))
+      .Add(SqlValue::OptionalText(has_created, profile.created_at()));
+  RETURN_IF_ERROR(AddExtraJson(
+      profile.extra(), keys, absl::StrCat("profile ", profile.user_id()), &p));
+  p.AddOwnedText(EncodeKeyOrder(keys));
+  return p;
+}
+
+// ---- Subscriptions ----
+
+absl::StatusOr<Subscription> SubscriptionFromRow(const SqlRow& row) {
+  Subscription s;
+  s.set_user_id(row.Text(0));
+  s.set_tier(row.Text(1));
+  s.set_status(row.Text(2));
+  if (!row.IsNull(3)) s.set_stripe_subscription_id(row.Text(3));
+  if (!row.IsNull(4)) s.set_current_period_end(row.Text(4));
+  s.set_created_at(row.Text(5));
+  s.set_updated_at(row.Text(6));
+  RETURN_IF_ERROR(
+      ReadKeys(row, 7, 8, absl::StrCat("subscription ", s.user_id()), &s));
+  return s;
+}
+
+absl::StatusOr<SqlParams> SubscriptionParams(const Subscription& s) {
+  static const auto* const kCanonical =
+      new std::vector<std::string>{"user_id",
+                                   "tier",
+                                   "status",
+                                   "stripe_subscription_id",
+                                   "current_period_end",
+                                   "created_at",
+                                   "updated_at"};
+  const RecordKeys keys(s.key_order(), *kCanonical, s.extra());
+  const bool has_stripe =
+      keys.Typed("stripe_subscription_id") && s.has_stripe_subscription_id();
+  const bool has_period_end =
+      keys.Typed("current_period_end") && s.has_current_period_end();
+  const bool has_created = keys.Typed("created_at");
+  const bool has_updated = keys.Typed("updated_at");
+  // The rewrite's stripe_customer_id column mirrors the extra key of that
+  // name when it holds a string (Stripe webhooks add it through updates).
+  std::optional<std::string> customer_id;
+  for (const JsonField& field : s.extra()) {
+    if (field.key() != "stripe_customer_id") continue;
+    absl::StatusOr<JsonValue> value = ParseJson(field.json());
+    customer_id.reset();
+    if (value.ok() && value->is_string()) customer_id = value->string_value();
+  }
+  SqlParams p;
+  p.Add(SqlValue::Text(s.user_id()))
+      .Add(keys.Typed("tier") ? SqlValue::Text(s.tier()) : SqlValue::Null())
+      .Add(keys.Typed("status") ? SqlValue::Text(s.status()) : SqlValue::Null())
+      .AddOptionalOwnedText(customer_id.has_value(), customer_id.value_or(""))
+      .Add(SqlValue::OptionalText(has_stripe, s.stripe_subscription_id()))
+      .Add(TimestampColumn(has_period_end, s.current_period_end()))
+      .Add(TimestampColumn(has_created, s.created_at()))
+      .Add(TimestampColumn(has_updated, s.updated_at()))
+      .Add(SqlValue::OptionalText(has_period_end, s.current_period_end()))
+      .Add(SqlValue::OptionalText(has_created, s.created_at()))
+      .Add(SqlValue::OptionalText(has_updated, s.updated_at()));
+  RETURN_IF_ERROR(AddExtraJson(s.extra(), keys,
+                               absl::StrCat("subscription ", s.user_id()), &p));
+  p.AddOwnedText(EncodeKeyOrder(keys));
+  return p;
+}
+
+}  // namespace sql
+}  // namespace parley

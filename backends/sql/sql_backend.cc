@@ -1,0 +1,504 @@
+#include "backends/sql/sql_backend.h"
+
+#include <atomic>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/random/random.h"
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "backends/sql/schema.h"
+#include "backends/sql/sql_records.h"
+#include "storage/status_macros.h"
+#include "storage/status_util.h"
+
+namespace parley {
+namespace sql {
+namespace {
+
+// How long a transaction that keeps finding the database busy is retried,
+// on top of the connection's own busy wait (SQLite's busy_timeout).
+constexpr absl::Duration kRetryFor = absl::Seconds(60);
+constexpr absl::Duration kFirstBackoff = absl::Milliseconds(2);
+constexpr absl::Duration kMaxBackoff = absl::Milliseconds(200);
+
+enum class Txn {
+  kAutocommit,  // a single statement: atomic on its own
+  kRead,        // several reads that must see one snapshot
+  kWrite,       // writes: the write lock is taken at BEGIN
+};
+
+// What a backend and its transaction views share; owned by the outermost
+// backend.
+struct Shared {
+  Shared(std::unique_ptr<SqlConnectionSource> source, const SqlDialect& dialect,
+         const BackendOptions& options)
+      : source(std::move(source)),
+        dialect(dialect),
+        records(dialect),
+        options(options) {}
+
+  const std::unique_ptr<SqlConnectionSource> source;
+  const SqlDialect& dialect;
+  const SqlRecords records;
+  const BackendOptions options;
+  // True once the store is known to be at the code's schema version.
+  std::atomic<bool> schema_ready{false};
+};
+
+absl::Status OlderThanCode(int stored) {
+  return absl::FailedPreconditionError(
+      absl::StrCat("schema version ", stored, " is older than this code (",
+                   kCodeSchemaVersion, "); run `parley schema upgrade`"));
+}
+
+absl::Status NewerThanCode(int stored) {
+  return absl::FailedPreconditionError(
+      absl::StrCat("schema version ", stored, " is newer than this code (",
+                   kCodeSchemaVersion, "); use a newer Parley"));
+}
+
+// Runs `attempt` again while it fails with a retryable error, sleeping a
+// growing, jittered interval between attempts, for at most kRetryFor.
+absl::Status WithRetry(absl::FunctionRef<absl::Status()> attempt) {
+  const absl::Time deadline = absl::Now() + kRetryFor;
+  absl::Duration backoff = kFirstBackoff;
+  thread_local absl::BitGen jitter;
+  while (true) {
+    absl::Status status = attempt();
+    if (status.ok() || !IsRetryable(status) || absl::Now() >= deadline) {
+      return status;
+    }
+    absl::SleepFor(backoff * absl::Uniform(jitter, 0.5, 1.5));
+    backoff = std::min(backoff * 2, kMaxBackoff);
+  }
+}
+
+// Passes the mutation's own error through unchanged (the contract of
+// Mutation), remembering it so that Run's context is not added to it.
+template <typename Record>
+auto Capture(Mutation<Record> mutate, std::optional<absl::Status>* error) {
+  return [mutate, error](Record& record) {
+    absl::Status status = mutate(record);
+    if (!status.ok()) *error = status;
+    return status;
+  };
+}
+
+class SqlBackend : public Backend {
+ public:
+  // The outermost backend: owns `shared`.
+  explicit SqlBackend(std::unique_ptr<Shared> shared)
+      : owned_(std::move(shared)), shared_(*owned_), pinned_(nullptr) {}
+  // A view whose calls all run on `pinned`, inside its open transaction.
+  SqlBackend(Shared& shared, SqlConnection* pinned)
+      : shared_(shared), pinned_(pinned) {}
+
+  absl::Status ApplySchemaPolicy();
+
+  absl::Status CreateConversation(const Conversation& conv) override {
+    return Run(Txn::kWrite, ConversationContext("create", conv.id()),
+               [&](SqlConnection& c) {
+                 return records().CreateConversation(c, conv);
+               });
+  }
+
+  absl::Status PutConversation(const Conversation& conv) override {
+    return Run(
+        Txn::kWrite, ConversationContext("save", conv.id()),
+        [&](SqlConnection& c) { return records().PutConversation(c, conv); });
+  }
+
+  absl::StatusOr<std::optional<Conversation>> GetConversation(
+      absl::string_view id) override {
+    std::optional<Conversation> out;
+    RETURN_IF_ERROR(
+        Run(Txn::kRead, ConversationContext("read", id), [&](SqlConnection& c) {
+          ASSIGN_OR_RETURN(out, records().GetConversation(c, id, true));
+          return absl::OkStatus();
+        }));
+    return out;
+  }
+
+  absl::StatusOr<std::vector<ConversationSummary>> ListConversations(
+      absl::string_view user_id) override {
+    std::vector<ConversationSummary> out;
+    RETURN_IF_ERROR(Run(
+        Txn::kAutocommit, absl::StrCat("list conversations of user ", user_id),
+        [&](SqlConnection& c) {
+          ASSIGN_OR_RETURN(out, records().ListConversations(c, user_id));
+          return absl::OkStatus();
+        }));
+    return out;
+  }
+
+  absl::Status AppendMessage(absl::string_view id,
+                             const Message& message) override {
+    return Run(Txn::kWrite, ConversationContext("append message to", id),
+               [&](SqlConnection& c) {
+                 return records().AppendMessage(c, id, message);
+               });
+  }
+
+  absl::StatusOr<Conversation> UpdateConversation(
+      absl::string_view id, Mutation<Conversation> mutate) override {
+    Conversation out;
+    std::optional<absl::Status> mutation_error;
+    absl::Status status = Run(
+        Txn::kWrite, ConversationContext("update", id), [&](SqlConnection& c) {
+          mutation_error.reset();
+          ASSIGN_OR_RETURN(out, records().UpdateConversation(
+                                    c, id, Capture(mutate, &mutation_error)));
+          return absl::OkStatus();
+        });
+    if (!status.ok()) return mutation_error.value_or(status);
+    return out;
+  }
+
+  absl::StatusOr<int64_t> UpdateUserConversations(
+      absl::string_view user_id,
+      absl::FunctionRef<bool(Conversation&)> mutate) override {
+    int64_t out = 0;
+    RETURN_IF_ERROR(
+        Run(Txn::kWrite, absl::StrCat("update conversations of user ", user_id),
+            [&](SqlConnection& c) {
+              ASSIGN_OR_RETURN(
+                  out, records().UpdateUserConversations(c, user_id, mutate));
+              return absl::OkStatus();
+            }));
+    return out;
+  }
+
+  absl::StatusOr<bool> DeleteConversation(absl::string_view id) override {
+    bool out = false;
+    RETURN_IF_ERROR(Run(
+        Txn::kWrite, ConversationContext("delete", id), [&](SqlConnection& c) {
+          ASSIGN_OR_RETURN(out, records().DeleteConversation(c, id));
+          return absl::OkStatus();
+        }));
+    return out;
+  }
+
+  absl::StatusOr<int64_t> CountConversations(
+      absl::string_view user_id,
+      std::optional<absl::string_view> active_at) override {
+    int64_t out = 0;
+    RETURN_IF_ERROR(Run(
+        Txn::kAutocommit, absl::StrCat("count conversations of user ", user_id),
+        [&](SqlConnection& c) {
+          ASSIGN_OR_RETURN(out,
+                           records().CountConversations(c, user_id, active_at));
+          return absl::OkStatus();
+        }));
+    return out;
+  }
+
+  absl::Status PutProfile(const Profile& profile) override {
+    return Run(
+        Txn::kWrite, absl::StrCat("save profile ", profile.user_id()),
+        [&](SqlConnection& c) { return records().PutProfile(c, profile); });
+  }
+
+  absl::StatusOr<std::optional<Profile>> GetProfile(
+      absl::string_view user_id) override {
+    std::optional<Profile> out;
+    RETURN_IF_ERROR(
+        Run(Txn::kAutocommit, absl::StrCat("read profile ", user_id),
+            [&](SqlConnection& c) {
+              ASSIGN_OR_RETURN(out, records().GetProfile(c, user_id));
+              return absl::OkStatus();
+            }));
+    return out;
+  }
+
+  absl::StatusOr<Profile> UpdateProfile(absl::string_view user_id,
+                                        Mutation<Profile> mutate) override {
+    Profile out;
+    std::optional<absl::Status> mutation_error;
+    absl::Status status =
+        Run(Txn::kWrite, absl::StrCat("update profile ", user_id),
+            [&](SqlConnection& c) {
+              mutation_error.reset();
+              ASSIGN_OR_RETURN(
+                  out, records().UpdateProfile(
+                           c, user_id, Capture(mutate, &mutation_error)));
+              return absl::OkStatus();
+            });
+    if (!status.ok()) return mutation_error.value_or(status);
+    return out;
+  }
+
+  absl::Status PutSubscription(const Subscription& s) override {
+    return Run(
+        Txn::kWrite, absl::StrCat("save subscription ", s.user_id()),
+        [&](SqlConnection& c) { return records().PutSubscription(c, s); });
+  }
+
+  absl::StatusOr<std::optional<Subscription>> GetSubscription(
+      absl::string_view user_id) override {
+    std::optional<Subscription> out;
+    RETURN_IF_ERROR(
+        Run(Txn::kAutocommit, absl::StrCat("read subscription ", user_id),
+            [&](SqlConnection& c) {
+              ASSIGN_OR_RETURN(out, records().GetSubscription(c, user_id));
+              return absl::OkStatus();
+            }));
+    return out;
+  }
+
+  absl::StatusOr<Subscription> UpdateSubscription(
+      absl::string_view user_id, Mutation<Subscription> mutate) override {
+    Subscription out;
+    std::optional<absl::Status> mutation_error;
+    absl::Status status =
+        Run(Txn::kWrite, absl::StrCat("update subscription ", user_id),
+            [&](SqlConnection& c) {
+              mutation_error.reset();
+              ASSIGN_OR_RETURN(
+                  out, records().UpdateSubscription(
+                           c, user_id, Capture(mutate, &mutation_error)));
+              return absl::OkStatus();
+            });
+    if (!status.ok()) return mutation_error.value_or(status);
+    return out;
+  }
+
+  absl::StatusOr<std::optional<Subscription>> UpdateSubscriptionByStripeId(
+      absl::string_view stripe_id, Mutation<Subscription> mutate) override {
+    std::optional<Subscription> out;
+    std::optional<absl::Status> mutation_error;
+    // The Stripe id is an external identifier, not record content, but it
+    // is left out of messages all the same.
+    absl::Status status = Run(
+        Txn::kWrite, "update subscription by stripe id", [&](SqlConnection& c) {
+          mutation_error.reset();
+          ASSIGN_OR_RETURN(out,
+                           records().UpdateSubscriptionByStripeId(
+                               c, stripe_id, Capture(mutate, &mutation_error)));
+          return absl::OkStatus();
+        });
+    if (!status.ok()) return mutation_error.value_or(status);
+    return out;
+  }
+
+  absl::StatusOr<StoreCounts> Count() override {
+    StoreCounts out;
+    RETURN_IF_ERROR(
+        Run(Txn::kAutocommit, "count records", [&](SqlConnection& c) {
+          ASSIGN_OR_RETURN(out, records().Count(c));
+          return absl::OkStatus();
+        }));
+    return out;
+  }
+
+  absl::Status Scan(RecordVisitor& visitor) override {
+    // One read transaction: the visitor sees one snapshot of the store.
+    // Not retried once the visitor has seen a record.
+    bool visited = false;
+    std::optional<absl::Status> visitor_error;
+    CapturingVisitor capture(visitor, &visited, &visitor_error);
+    absl::Status status =
+        Run(Txn::kRead, "scan", [&](SqlConnection& c) -> absl::Status {
+          if (visited) {
+            return absl::AbortedError(
+                "scan: store busy after records were "
+                "visited; run the scan again");
+          }
+          return records().Scan(c, capture);
+        });
+    if (!status.ok()) return visitor_error.value_or(status);
+    return status;
+  }
+
+  absl::StatusOr<SchemaStatus> GetSchemaStatus() override {
+    SchemaStatus out;
+    RETURN_IF_ERROR(
+        RunUnchecked(Txn::kAutocommit, "schema status", [&](SqlConnection& c) {
+          ASSIGN_OR_RETURN(out, ReadSchemaStatus(c, dialect()));
+          return absl::OkStatus();
+        }));
+    return out;
+  }
+
+  absl::StatusOr<SchemaStatus> UpgradeSchema() override {
+    if (pinned_ != nullptr) {
+      return absl::FailedPreconditionError(
+          "schema upgrade: not possible inside RunInTransaction");
+    }
+    SchemaStatus out;
+    RETURN_IF_ERROR(WithRetry([&]() -> absl::Status {
+      ASSIGN_OR_RETURN(SqlConnectionLease lease, shared_.source->Acquire());
+      ASSIGN_OR_RETURN(out, sql::UpgradeSchema(*lease, dialect()));
+      return absl::OkStatus();
+    }));
+    if (out.stored_version == kCodeSchemaVersion) shared_.schema_ready = true;
+    return out;
+  }
+
+  absl::Status RunInTransaction(
+      absl::FunctionRef<absl::Status(Backend&)> fn) override;
+
+ private:
+  class CapturingVisitor : public RecordVisitor {
+   public:
+    CapturingVisitor(RecordVisitor& inner, bool* visited,
+                     std::optional<absl::Status>* error)
+        : inner_(inner), visited_(visited), error_(error) {}
+    absl::Status OnProfile(const Profile& p) override {
+      return Pass(inner_.OnProfile(p));
+    }
+    absl::Status OnSubscription(const Subscription& s) override {
+      return Pass(inner_.OnSubscription(s));
+    }
+    absl::Status OnConversation(const Conversation& c) override {
+      return Pass(inner_.OnConversation(c));
+    }
+
+   private:
+    absl::Status Pass(absl::Status status) {
+      *visited_ = true;
+      if (!status.ok()) *error_ = status;
+      return status;
+    }
+    RecordVisitor& inner_;
+    bool* visited_;
+    std::optional<absl::Status>* error_;
+  };
+
+  static std::string ConversationContext(absl::string_view verb,
+                                         absl::string_view id) {
+    return absl::StrCat(verb, " conversation ", id);
+  }
+
+  const SqlRecords& records() const { return shared_.records; }
+  const SqlDialect& dialect() const { return shared_.dialect; }
+
+  absl::Status CheckSchema();
+
+  // Runs `fn` as one transaction of kind `txn` (or, in a view, inside the
+  // view's transaction), retrying busy failures. Errors other than NotFound
+  // gain `context`.
+  absl::Status Run(Txn txn, absl::string_view context,
+                   absl::FunctionRef<absl::Status(SqlConnection&)> fn) {
+    RETURN_IF_ERROR(CheckSchema());
+    return RunUnchecked(txn, context, fn);
+  }
+  absl::Status RunUnchecked(Txn txn, absl::string_view context,
+                            absl::FunctionRef<absl::Status(SqlConnection&)> fn);
+
+  std::unique_ptr<Shared> owned_;  // null in a view
+  Shared& shared_;
+  SqlConnection* const pinned_;  // a view's connection; null otherwise
+};
+
+absl::Status SqlBackend::RunUnchecked(
+    Txn txn, absl::string_view context,
+    absl::FunctionRef<absl::Status(SqlConnection&)> fn) {
+  absl::Status status;
+  if (pinned_ != nullptr) {
+    status = fn(*pinned_);
+  } else {
+    status = WithRetry([&]() -> absl::Status {
+      ASSIGN_OR_RETURN(SqlConnectionLease lease, shared_.source->Acquire());
+      if (txn == Txn::kAutocommit) return fn(*lease);
+      RETURN_IF_ERROR(lease->Begin(txn == Txn::kWrite
+                                       ? TransactionMode::kWrite
+                                       : TransactionMode::kRead));
+      // On error the lease rolls the transaction back as it is returned.
+      RETURN_IF_ERROR(fn(*lease));
+      return lease->Commit();
+    });
+  }
+  if (status.ok() || absl::IsNotFound(status)) return status;
+  return Annotate(status, context);
+}
+
+absl::Status SqlBackend::CheckSchema() {
+  if (shared_.schema_ready.load(std::memory_order_acquire)) {
+    return absl::OkStatus();
+  }
+  ASSIGN_OR_RETURN(SchemaStatus status, GetSchemaStatus());
+  if (status.stored_version > kCodeSchemaVersion) {
+    return NewerThanCode(status.stored_version);
+  }
+  if (status.stored_version < kCodeSchemaVersion) {
+    return OlderThanCode(status.stored_version);
+  }
+  shared_.schema_ready = true;
+  return absl::OkStatus();
+}
+
+absl::Status SqlBackend::ApplySchemaPolicy() {
+  using Policy = BackendOptions::SchemaPolicy;
+  const Policy policy = shared_.options.schema_policy;
+  if (policy == Policy::kInspectOnly) return absl::OkStatus();
+  ASSIGN_OR_RETURN(SchemaStatus status, GetSchemaStatus());
+  if (status.stored_version > kCodeSchemaVersion) {
+    return NewerThanCode(status.stored_version);
+  }
+  if (status.stored_version < kCodeSchemaVersion) {
+    if (policy == Policy::kRefuseOlder) {
+      return OlderThanCode(status.stored_version);
+    }
+    ASSIGN_OR_RETURN(status, UpgradeSchema());
+  }
+  return CheckSchema();
+}
+
+absl::Status SqlBackend::RunInTransaction(
+    absl::FunctionRef<absl::Status(Backend&)> fn) {
+  RETURN_IF_ERROR(CheckSchema());
+  if (pinned_ != nullptr) {
+    // Nested: a savepoint, so that an inner failure the outer function
+    // handles leaves no trace either.
+    RETURN_IF_ERROR(pinned_->ExecuteScript("SAVEPOINT parley_nested"));
+    absl::Status status = fn(*this);
+    if (!status.ok()) {
+      pinned_->ExecuteScript("ROLLBACK TO SAVEPOINT parley_nested")
+          .IgnoreError();  // `status` is what the caller needs to see
+    }
+    absl::Status released =
+        pinned_->ExecuteScript("RELEASE SAVEPOINT parley_nested");
+    return status.ok() ? released : status;
+  }
+  // Retry only taking the write lock: `fn` itself runs once, since it may
+  // have effects outside the store.
+  std::optional<SqlConnectionLease> lease;
+  RETURN_IF_ERROR(Annotate(WithRetry([&]() -> absl::Status {
+                             lease.reset();
+                             ASSIGN_OR_RETURN(SqlConnectionLease l,
+                                              shared_.source->Acquire());
+                             RETURN_IF_ERROR(l->Begin(TransactionMode::kWrite));
+                             lease.emplace(std::move(l));
+                             return absl::OkStatus();
+                           }),
+                           "begin transaction"));
+  SqlBackend view(shared_, lease->get());
+  absl::Status status = fn(view);
+  if (!status.ok()) {
+    absl::Status rolled_back = (*lease)->Rollback();
+    // A connection that cannot roll back must not be reused.
+    if (!rolled_back.ok())
+      return Annotate(rolled_back, "roll back transaction");
+    return status;
+  }
+  return Annotate((*lease)->Commit(), "commit transaction");
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Backend>> NewSqlBackend(
+    std::unique_ptr<SqlConnectionSource> source, const SqlDialect& dialect,
+    const BackendOptions& options) {
+  auto backend = std::make_unique<SqlBackend>(
+      std::make_unique<Shared>(std::move(source), dialect, options));
+  RETURN_IF_ERROR(backend->ApplySchemaPolicy());
+  return backend;
+}
+
+}  // namespace sql
+}  // namespace parley

@@ -1,0 +1,37 @@
+// A parley::Backend over any SQL database, given a connection source and a
+// dialect. backends/sqlite and backends/postgres each supply those two and
+// nothing else of the Backend.
+#ifndef PARLEY_BACKENDS_SQL_SQL_BACKEND_H_
+#define PARLEY_BACKENDS_SQL_SQL_BACKEND_H_
+
+#include <memory>
+
+#include "absl/status/statusor.h"
+#include "backends/sql/sql_connection.h"
+#include "backends/sql/sql_dialect.h"
+#include "storage/backend.h"
+
+namespace parley {
+namespace sql {
+
+// Opens a Backend on `source` and applies `options.schema_policy`:
+// kUpgrade migrates the store up to the code's version (creating the schema
+// in an empty store, adopting the rewrite's tables); kRefuseOlder returns
+// FailedPrecondition for an older store; a store newer than the code is
+// FailedPrecondition except under kInspectOnly, where every method but
+// GetSchemaStatus and UpgradeSchema returns FailedPrecondition until the
+// store is at the code's version.
+//
+// Each method runs as one transaction on a pooled connection (write
+// transactions take the write lock at BEGIN); a transaction that fails
+// because the database is busy is run again with bounded backoff, so
+// callers do not see transient lock errors. RunInTransaction gives
+// serializable isolation on SQLite (one writer at a time).
+absl::StatusOr<std::unique_ptr<Backend>> NewSqlBackend(
+    std::unique_ptr<SqlConnectionSource> source, const SqlDialect& dialect,
+    const BackendOptions& options);
+
+}  // namespace sql
+}  // namespace parley
+
+#endif  // PARLEY_BACKENDS_SQL_SQL_BACKEND_H_

@@ -1,0 +1,720 @@
+#include "backends/sqlite/sqlite_backend.h"
+
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "proto/records.pb.h"
+#include "storage/backend.h"
+#include "storage/url.h"
+#include "tests/status_matchers.h"
+#include "tests/temp_dir.h"
+
+namespace parley {
+namespace {
+
+using ::parley::testing::IsOk;
+using ::parley::testing::StatusIs;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using Policy = BackendOptions::SchemaPolicy;
+
+std::string FreshDbPath() {
+  return absl::StrCat(parley::testing::FreshTempDir("sqlite"), "/store.db");
+}
+
+absl::StatusOr<std::unique_ptr<Backend>> Open(const std::string& path,
+                                              Policy policy = Policy::kUpgrade,
+                                              absl::string_view options = "") {
+  absl::StatusOr<StorageUrl> url = StorageUrl::Parse(
+      absl::StrCat("sqlite:///", path, options.empty() ? "" : "?", options));
+  if (!url.ok()) return url.status();
+  BackendOptions backend_options;
+  backend_options.schema_policy = policy;
+  return OpenSqliteBackend(*url, backend_options);
+}
+
+// Runs `sql` on the file directly, as another tool (the rewrite) would.
+void RawExec(const std::string& path, const std::string& sql) {
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &raw), SQLITE_OK);
+  std::unique_ptr<sqlite3, decltype(&sqlite3_close_v2)> db(raw,
+                                                           &sqlite3_close_v2);
+  char* error = nullptr;
+  const int rc = sqlite3_exec(db.get(), sql.c_str(), nullptr, nullptr, &error);
+  std::string message = error != nullptr ? error : "";
+  sqlite3_free(error);
+  ASSERT_EQ(rc, SQLITE_OK) << message;
+}
+
+int64_t RawCount(const std::string& path, const std::string& sql) {
+  sqlite3* raw = nullptr;
+  EXPECT_EQ(sqlite3_open(path.c_str(), &raw), SQLITE_OK);
+  std::unique_ptr<sqlite3, decltype(&sqlite3_close_v2)> db(raw,
+                                                           &sqlite3_close_v2);
+  sqlite3_stmt* stmt_raw = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(db.get(), sql.c_str(), -1, &stmt_raw, nullptr),
+            SQLITE_OK);
+  std::unique_ptr<sqlite3_stmt, decltype(&sqlite3_finalize)> stmt(
+      stmt_raw, &sqlite3_finalize);
+  EXPECT_EQ(sqlite3_step(stmt.get()), SQLITE_ROW);
+  return sqlite3_column_int64(stmt.get(), 0);
+}
+
+JsonField Extra(const std::string& key, const std::string& json) {
+  JsonField field;
+  field.set_key(key);
+  field.set_json(json);
+  return field;
+}
+
+// A conversation with everything that must survive: unknown keys in an
+// unusual order, a null title, big integers, float texts, non-ASCII text.
+Conversation RichConversation(const std::string& id) {
+  Conversation c;
+  c.set_id(id);
+  c.set_user_id("user_1");
+  c.set_created_at("2025-12-04T10:11:12.123456");
+  c.set_starred(true);
+  c.set_report_cycle(9007199254740993);
+  c.set_has_follow_up(true);
+  c.set_follow_up_answers_json(R"({"q2":"b","q1":[1.75,1e-07,-0.0]})");
+  c.set_is_visible(false);
+  c.set_expires_at("2025-12-11T10:11:12");
+  for (const char* key :
+       {"custom", "id", "title", "user_id", "created_at", "starred", "messages",
+        "report_cycle", "has_follow_up", "follow_up_answers", "is_visible",
+        "expires_at", "zz_last"}) {
+    c.add_key_order(key);
+  }
+  *c.add_extra() = Extra("custom", R"({"b":99999999999999999999,"a":"ü"})");
+  *c.add_extra() = Extra("title", "null");
+  *c.add_extra() = Extra("zz_last", "0.30000000000000004");
+  Message* user = c.add_messages();
+  user->set_role("user");
+  user->set_content("café naïve ✓ 日本語 😀");
+  user->add_key_order("role");
+  user->add_key_order("content");
+  Message* assistant = c.add_messages();
+  assistant->set_role("assistant");
+  assistant->set_stage1_json(R"([{"model":"m","response":"r\n\"q\""}])");
+  assistant->set_stage2_json("[]");
+  assistant->set_stage3_json("1e-07");  // a bare number: NUMERIC affinity
+  assistant->set_metadata_json(
+      R"({"request_id":9007199254740993,"average_rank":1.75})");
+  for (const char* key :
+       {"stage3", "role", "stage1", "stage2", "metadata", "note"}) {
+    assistant->add_key_order(key);
+  }
+  *assistant->add_extra() = Extra("note", R"({"x":null})");
+  return c;
+}
+
+TEST(SqliteBackendTest, ConversationReadsBackIdentical) {
+  ASSERT_OK_AND_ASSIGN(auto backend, Open(FreshDbPath()));
+  const Conversation c = RichConversation("c1");
+  ASSERT_THAT(backend->PutConversation(c), IsOk());
+  ASSERT_OK_AND_ASSIGN(std::optional<Conversation> got,
+                       backend->GetConversation("c1"));
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->DebugString(), c.DebugString());
+}
+
+TEST(SqliteBackendTest, CanonicalRecordReadsBackWithItsKeysListed) {
+  ASSERT_OK_AND_ASSIGN(auto backend, Open(FreshDbPath()));
+  Conversation c;
+  c.set_id("c1");
+  c.set_user_id("u");
+  c.set_created_at("2025-12-04T10:11:12");
+  c.set_title("New Conversation");
+  c.set_is_visible(true);
+  c.add_messages()->set_role("user");
+  c.mutable_messages(0)->set_content("hi");
+  ASSERT_THAT(backend->CreateConversation(c), IsOk());
+  ASSERT_OK_AND_ASSIGN(std::optional<Conversation> got,
+                       backend->GetConversation("c1"));
+  ASSERT_TRUE(got.has_value());
+  EXPECT_THAT(got->key_order(),
+              ElementsAre("id", "user_id", "created_at", "title", "starred",
+                          "messages", "report_cycle", "has_follow_up",
+                          "follow_up_answers", "is_visible", "expires_at"));
+  EXPECT_THAT(got->messages(0).key_order(), ElementsAre("role", "content"));
+  got->clear_key_order();
+  got->mutable_messages(0)->clear_key_order();
+  EXPECT_EQ(got->DebugString(), c.DebugString());
+  EXPECT_THAT(backend->CreateConversation(c),
+              StatusIs(absl::StatusCode::kAlreadyExists, "conversation c1"));
+}
+
+TEST(SqliteBackendTest, ProfileAndSubscriptionReadBackIdentical) {
+  ASSERT_OK_AND_ASSIGN(auto backend, Open(FreshDbPath()));
+  Profile p;
+  p.set_user_id("u1");
+  p.set_email("a@example.com");
+  p.set_profile_json(
+      R"({"mood":"ok","gender":"x","age_range":"30-39","n":1e+16})");
+  p.set_created_at("2025-12-04T10:11:12");
+  p.set_profile_locked(true);
+  for (const char* key :
+       {"user_id", "email", "profile", "created_at", "profile_locked", "k"}) {
+    p.add_key_order(key);
+  }
+  *p.add_extra() = Extra("k", "[true,false,null]");
+  ASSERT_THAT(backend->PutProfile(p), IsOk());
+  ASSERT_OK_AND_ASSIGN(std::optional<Profile> got_p, backend->GetProfile("u1"));
+  ASSERT_TRUE(got_p.has_value());
+  EXPECT_EQ(got_p->DebugString(), p.DebugString());
+
+  Subscription s;
+  s.set_user_id("u1");
+  s.set_tier("monthly");
+  s.set_status("active");
+  s.set_stripe_subscription_id("sub_1");
+  s.set_created_at("2025-12-04T10:11:12.5");
+  s.set_updated_at("not a timestamp");
+  for (const char* key : {"user_id", "tier", "status", "stripe_subscription_id",
+                          "current_period_end", "created_at", "updated_at",
+                          "stripe_customer_id"}) {
+    s.add_key_order(key);
+  }
+  *s.add_extra() = Extra("stripe_customer_id", R"("cus_1")");
+  ASSERT_THAT(backend->PutSubscription(s), IsOk());
+  ASSERT_OK_AND_ASSIGN(std::optional<Subscription> got_s,
+                       backend->GetSubscription("u1"));
+  ASSERT_TRUE(got_s.has_value());
+  EXPECT_EQ(got_s->DebugString(), s.DebugString());
+}
+
+TEST(SqliteBackendTest, FailedTransactionLeavesNoTrace) {
+  ASSERT_OK_AND_ASSIGN(auto backend, Open(FreshDbPath()));
+  Conversation c = RichConversation("c1");
+  absl::Status status = backend->RunInTransaction([&](Backend& tx) {
+    RETURN_IF_ERROR(tx.PutConversation(c));
+    Message m;
+    m.set_role("user");
+    m.set_content("x");
+    RETURN_IF_ERROR(tx.AppendMessage("c1", m));
+    Profile p;
+    p.set_user_id("u9");
+    RETURN_IF_ERROR(tx.PutProfile(p));
+    return absl::CancelledError("changed my mind");
+  });
+  EXPECT_THAT(status,
+              StatusIs(absl::StatusCode::kCancelled, "changed my mind"));
+  ASSERT_OK_AND_ASSIGN(StoreCounts counts, backend->Count());
+  EXPECT_EQ(counts.conversations, 0);
+  EXPECT_EQ(counts.messages, 0);
+  EXPECT_EQ(counts.profiles, 0);
+
+  ASSERT_THAT(backend->RunInTransaction([&](Backend& tx) {
+    RETURN_IF_ERROR(tx.PutConversation(c));
+    Message m;
+    m.set_role("user");
+    m.set_content("x");
+    return tx.AppendMessage("c1", m);
+  }),
+              IsOk());
+  ASSERT_OK_AND_ASSIGN(counts, backend->Count());
+  EXPECT_EQ(counts.conversations, 1);
+  EXPECT_EQ(counts.messages, 3);
+}
+
+TEST(SqliteBackendTest, MissingRecordsAreNotFound) {
+  ASSERT_OK_AND_ASSIGN(auto backend, Open(FreshDbPath()));
+  Message m;
+  m.set_role("user");
+  EXPECT_THAT(backend->AppendMessage("nope", m),
+              StatusIs(absl::StatusCode::kNotFound, "nope"));
+  EXPECT_THAT(backend->UpdateConversation(
+                  "nope", [](Conversation&) { return absl::OkStatus(); }),
+              StatusIs(absl::StatusCode::kNotFound, "nope"));
+  EXPECT_THAT(
+      backend->UpdateProfile("nope", [](Profile&) { return absl::OkStatus(); }),
+      StatusIs(absl::StatusCode::kNotFound, "nope"));
+  ASSERT_OK_AND_ASSIGN(bool existed, backend->DeleteConversation("nope"));
+  EXPECT_FALSE(existed);
+  // A mutation's own error comes back unchanged, and nothing is stored.
+  ASSERT_THAT(backend->PutConversation(RichConversation("c1")), IsOk());
+  EXPECT_EQ(backend
+                ->UpdateConversation("c1",
+                                     [](Conversation& c) {
+                                       c.set_starred(false);
+                                       return absl::AbortedError("mine");
+                                     })
+                .status(),
+            absl::AbortedError("mine"));
+  ASSERT_OK_AND_ASSIGN(auto got, backend->GetConversation("c1"));
+  EXPECT_TRUE(got->starred());
+}
+
+TEST(SqliteBackendTest, ProfilelessUserHasConversationsAndSubscription) {
+  ASSERT_OK_AND_ASSIGN(auto backend, Open(FreshDbPath()));
+  Conversation c;
+  c.set_id("c1");
+  c.set_user_id("ghost");
+  ASSERT_THAT(backend->CreateConversation(c), IsOk());
+  Subscription s;
+  s.set_user_id("ghost");
+  s.set_tier("free");
+  ASSERT_THAT(backend->PutSubscription(s), IsOk());
+  ASSERT_OK_AND_ASSIGN(std::optional<Profile> profile,
+                       backend->GetProfile("ghost"));
+  EXPECT_FALSE(profile.has_value());
+  EXPECT_THAT(backend->UpdateProfile("ghost",
+                                     [](Profile&) { return absl::OkStatus(); }),
+              StatusIs(absl::StatusCode::kNotFound, "ghost"));
+  ASSERT_OK_AND_ASSIGN(StoreCounts counts, backend->Count());
+  EXPECT_EQ(counts.profiles, 0);
+  EXPECT_EQ(counts.subscriptions, 1);
+  ASSERT_OK_AND_ASSIGN(int64_t n, backend->CountConversations("ghost", {}));
+  EXPECT_EQ(n, 1);
+  Profile p;
+  p.set_user_id("ghost");
+  p.set_email("g@example.com");
+  ASSERT_THAT(backend->PutProfile(p), IsOk());
+  ASSERT_OK_AND_ASSIGN(profile, backend->GetProfile("ghost"));
+  ASSERT_TRUE(profile.has_value());
+  EXPECT_EQ(profile->email(), "g@example.com");
+}
+
+TEST(SqliteBackendTest, ListsCountsScansAndFindsByStripeId) {
+  ASSERT_OK_AND_ASSIGN(auto backend, Open(FreshDbPath()));
+  for (const char* id : {"c3", "c1", "c2"}) {
+    Conversation c;
+    c.set_id(id);
+    c.set_user_id("u");
+    c.set_created_at("2025-01-01T00:00:00");
+    c.set_title("New Conversation");
+    c.set_is_visible(true);
+    if (std::string(id) == "c2") c.set_expires_at("2025-01-08T00:00:00");
+    ASSERT_THAT(backend->CreateConversation(c), IsOk());
+  }
+  Message m;
+  m.set_role("user");
+  m.set_content("x");
+  ASSERT_THAT(backend->AppendMessage("c1", m), IsOk());
+  ASSERT_THAT(backend->AppendMessage("c1", m), IsOk());
+  ASSERT_OK_AND_ASSIGN(auto summaries, backend->ListConversations("u"));
+  ASSERT_EQ(summaries.size(), 3);
+  for (const auto& s : summaries) {
+    EXPECT_EQ(s.message_count(), s.id() == "c1" ? 2 : 0);
+    EXPECT_EQ(s.title(), "New Conversation");
+    EXPECT_TRUE(s.is_visible());
+  }
+  ASSERT_OK_AND_ASSIGN(int64_t active,
+                       backend->CountConversations("u", "2025-01-08T00:00:00"));
+  EXPECT_EQ(active, 2);
+  ASSERT_OK_AND_ASSIGN(active,
+                       backend->CountConversations("u", "2025-01-07T23:59:59"));
+  EXPECT_EQ(active, 3);
+
+  for (const char* user : {"b", "a", "c"}) {
+    Subscription s;
+    s.set_user_id(user);
+    s.set_stripe_subscription_id(std::string(user) == "c" ? "other" : "sub");
+    ASSERT_THAT(backend->PutSubscription(s), IsOk());
+  }
+  ASSERT_OK_AND_ASSIGN(
+      std::optional<Subscription> updated,
+      backend->UpdateSubscriptionByStripeId("sub", [](Subscription& s) {
+        s.set_status("cancelled");
+        return absl::OkStatus();
+      }));
+  ASSERT_TRUE(updated.has_value());
+  EXPECT_EQ(updated->user_id(), "a");
+  ASSERT_OK_AND_ASSIGN(
+      updated, backend->UpdateSubscriptionByStripeId(
+                   "none", [](Subscription&) { return absl::OkStatus(); }));
+  EXPECT_FALSE(updated.has_value());
+
+  struct Collector : RecordVisitor {
+    std::vector<std::string> seen;
+    absl::Status OnProfile(const Profile& p) override {
+      seen.push_back("p:" + p.user_id());
+      return absl::OkStatus();
+    }
+    absl::Status OnSubscription(const Subscription& s) override {
+      seen.push_back("s:" + s.user_id());
+      return absl::OkStatus();
+    }
+    absl::Status OnConversation(const Conversation& c) override {
+      seen.push_back(absl::StrCat("c:", c.id(), ":", c.messages_size()));
+      return absl::OkStatus();
+    }
+  } collector;
+  ASSERT_THAT(backend->Scan(collector), IsOk());
+  EXPECT_THAT(collector.seen,
+              ElementsAre("s:a", "s:b", "s:c", "c:c1:2", "c:c2:0", "c:c3:0"));
+}
+
+TEST(SqliteBackendTest, UnknownUrlOptionIsInvalidArgument) {
+  EXPECT_THAT(Open(FreshDbPath(), Policy::kUpgrade, "journal=wal"),
+              StatusIs(absl::StatusCode::kInvalidArgument, "journal"));
+  EXPECT_THAT(Open(FreshDbPath(), Policy::kUpgrade, "busy_timeout_ms=soon"),
+              StatusIs(absl::StatusCode::kInvalidArgument, "busy_timeout_ms"));
+  EXPECT_THAT(Open(FreshDbPath(), Policy::kUpgrade, "synchronous=sometimes"),
+              StatusIs(absl::StatusCode::kInvalidArgument, "synchronous"));
+  EXPECT_THAT(Open(FreshDbPath(), Policy::kUpgrade,
+                   "synchronous=normal&busy_timeout_ms=100&pool_size=2"),
+              IsOk());
+}
+
+TEST(SqliteBackendTest, InMemoryStoreIsOneSharedDatabase) {
+  ASSERT_OK_AND_ASSIGN(auto backend, Open(":memory:"));
+  Conversation c = RichConversation("c1");
+  ASSERT_THAT(backend->RunInTransaction(
+                  [&](Backend& tx) { return tx.PutConversation(c); }),
+              IsOk());
+  std::vector<std::thread> threads;
+  std::atomic<int> found{0};
+  for (int i = 0; i < 4; ++i) {
+    threads.emplace_back([&] {
+      auto got = backend->GetConversation("c1");
+      if (got.ok() && got->has_value()) ++found;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(found, 4);
+}
+
+// ---- Schema -----------------------------------------------------------------
+
+// The rewrite's tables as SQLAlchemy created them on SQLite, with rows.
+constexpr char kRewriteDatabase[] = R"sql(
+CREATE TABLE users (
+  user_id VARCHAR(255) NOT NULL PRIMARY KEY, email VARCHAR(255),
+  gender VARCHAR(50), age_range VARCHAR(50), mood VARCHAR(50),
+  profile_locked BOOLEAN, created_at DATETIME, updated_at DATETIME);
+CREATE TABLE subscriptions (
+  user_id VARCHAR(255) NOT NULL PRIMARY KEY
+      REFERENCES users (user_id) ON DELETE CASCADE,
+  tier VARCHAR(50), status VARCHAR(50), stripe_customer_id VARCHAR(255),
+  stripe_subscription_id VARCHAR(255), current_period_end DATETIME,
+  created_at DATETIME, updated_at DATETIME);
+CREATE INDEX ix_subscriptions_stripe_customer_id
+    ON subscriptions (stripe_customer_id);
+CREATE INDEX ix_subscriptions_stripe_subscription_id
+    ON subscriptions (stripe_subscription_id);
+CREATE TABLE conversations (
+  id VARCHAR(36) NOT NULL PRIMARY KEY,
+  user_id VARCHAR(255) NOT NULL REFERENCES users (user_id),
+  title VARCHAR(500), starred BOOLEAN, expires_at DATETIME,
+  report_cycle INTEGER DEFAULT 1, has_follow_up BOOLEAN,
+  follow_up_answers TEXT, created_at DATETIME, updated_at DATETIME);
+CREATE INDEX idx_user_created ON conversations (user_id, created_at);
+CREATE INDEX idx_user_starred ON conversations (user_id, starred);
+CREATE TABLE messages (
+  id VARCHAR(36) NOT NULL PRIMARY KEY,
+  conversation_id VARCHAR(36) NOT NULL
+      REFERENCES conversations (id) ON DELETE CASCADE,
+  role VARCHAR(20), content TEXT, stage1 JSON, stage2 JSON, stage3 JSON,
+  metadata JSON, created_at DATETIME);
+CREATE INDEX idx_conversation_created ON messages (conversation_id, created_at);
+INSERT INTO users VALUES ('u1', 'a@example.com', 'f', '30-39', 'calm', 1,
+  '2025-12-04 10:11:12.123456', '2025-12-04 10:11:12.123456');
+INSERT INTO users VALUES ('u2', 'b@example.com', NULL, NULL, NULL, 0,
+  '2025-12-05 00:00:00.000000', NULL);
+INSERT INTO subscriptions VALUES ('u1', 'monthly', 'active', 'cus_1', 'sub_1',
+  '2026-01-04 10:11:12.000000', '2025-12-04 10:11:12.500000',
+  '2025-12-04 10:11:13.000000');
+INSERT INTO conversations VALUES ('c1', 'u1', NULL, 0, NULL, 1, 1,
+  '{"q1": "a", "n": 1.50}', '2025-12-04 10:11:12.123456', NULL);
+INSERT INTO conversations VALUES ('c2', 'u2', 'Mine', 1,
+  '2025-12-11 00:00:00.000000', 2, 0, NULL, '2025-12-04 00:00:00.000000',
+  NULL);
+INSERT INTO messages VALUES ('m-b', 'c1', 'user', 'first (same time, id b)',
+  NULL, NULL, NULL, NULL, '2025-12-04 10:11:13.000000');
+INSERT INTO messages VALUES ('m-c', 'c1', 'assistant', NULL,
+  '[{"model": "m", "response": "r"}]', '[]', '{"model": "m"}',
+  '{"request_id": 9007199254740993}', '2025-12-04 10:11:13.000000');
+INSERT INTO messages VALUES ('m-a', 'c1', 'user', 'earlier', NULL, NULL,
+  NULL, NULL, '2025-12-04 10:11:12.999999');
+)sql";
+
+TEST(SqliteSchemaTest, AdoptsTheRewritesDatabaseKeepingEveryRow) {
+  const std::string path = FreshDbPath();
+  RawExec(path, kRewriteDatabase);
+  {
+    ASSERT_OK_AND_ASSIGN(auto inspect, Open(path, Policy::kInspectOnly));
+    ASSERT_OK_AND_ASSIGN(SchemaStatus status, inspect->GetSchemaStatus());
+    EXPECT_EQ(status.stored_version, -1);
+    EXPECT_EQ(status.code_version, 3);
+    EXPECT_EQ(status.pending.size(), 3);
+  }
+  ASSERT_OK_AND_ASSIGN(auto backend, Open(path));
+  ASSERT_OK_AND_ASSIGN(StoreCounts counts, backend->Count());
+  EXPECT_EQ(counts.profiles, 2);
+  EXPECT_EQ(counts.subscriptions, 1);
+  EXPECT_EQ(counts.conversations, 2);
+  EXPECT_EQ(counts.messages, 3);
+
+  ASSERT_OK_AND_ASSIGN(std::optional<Profile> p, backend->GetProfile("u1"));
+  ASSERT_TRUE(p.has_value());
+  EXPECT_EQ(p->email(), "a@example.com");
+  EXPECT_EQ(p->profile_json(),
+            R"({"gender":"f","age_range":"30-39","mood":"calm"})");
+  EXPECT_EQ(p->created_at(), "2025-12-04T10:11:12.123456");
+  EXPECT_TRUE(p->profile_locked());
+  ASSERT_OK_AND_ASSIGN(p, backend->GetProfile("u2"));
+  ASSERT_TRUE(p.has_value());
+  EXPECT_EQ(p->profile_json(),
+            R"({"gender":null,"age_range":null,"mood":null})");
+  EXPECT_EQ(p->created_at(), "2025-12-05T00:00:00");
+
+  ASSERT_OK_AND_ASSIGN(std::optional<Subscription> s,
+                       backend->GetSubscription("u1"));
+  ASSERT_TRUE(s.has_value());
+  EXPECT_EQ(s->tier(), "monthly");
+  EXPECT_EQ(s->stripe_subscription_id(), "sub_1");
+  EXPECT_EQ(s->current_period_end(), "2026-01-04T10:11:12");
+  EXPECT_EQ(s->created_at(), "2025-12-04T10:11:12.500000");
+  EXPECT_EQ(s->updated_at(), "2025-12-04T10:11:13");
+  ASSERT_EQ(s->extra_size(), 1);
+  EXPECT_EQ(s->extra(0).key(), "stripe_customer_id");
+  EXPECT_EQ(s->extra(0).json(), R"("cus_1")");
+  EXPECT_EQ(s->key_order(s->key_order_size() - 1), "stripe_customer_id");
+  ASSERT_OK_AND_ASSIGN(
+      s, backend->UpdateSubscriptionByStripeId(
+             "sub_1", [](Subscription&) { return absl::OkStatus(); }));
+  EXPECT_TRUE(s.has_value());
+
+  ASSERT_OK_AND_ASSIGN(std::optional<Conversation> c1,
+                       backend->GetConversation("c1"));
+  ASSERT_TRUE(c1.has_value());
+  EXPECT_EQ(c1->title(), "New Conversation");
+  EXPECT_EQ(c1->created_at(), "2025-12-04T10:11:12.123456");
+  EXPECT_EQ(c1->report_cycle(), 1);
+  EXPECT_TRUE(c1->has_follow_up());
+  EXPECT_EQ(c1->follow_up_answers_json(), R"({"q1":"a","n":1.50})");
+  EXPECT_TRUE(c1->is_visible());
+  EXPECT_FALSE(c1->has_expires_at());
+  ASSERT_EQ(c1->messages_size(), 3);
+  EXPECT_EQ(c1->messages(0).content(), "earlier");
+  EXPECT_EQ(c1->messages(1).content(), "first (same time, id b)");
+  EXPECT_EQ(c1->messages(1).key_order_size(), 2);
+  EXPECT_EQ(c1->messages(2).role(), "assistant");
+  EXPECT_EQ(c1->messages(2).stage1_json(), R"([{"model":"m","response":"r"}])");
+  EXPECT_EQ(c1->messages(2).metadata_json(),
+            R"({"request_id":9007199254740993})");
+  EXPECT_FALSE(c1->messages(2).has_content());
+
+  ASSERT_OK_AND_ASSIGN(std::optional<Conversation> c2,
+                       backend->GetConversation("c2"));
+  ASSERT_TRUE(c2.has_value());
+  EXPECT_EQ(c2->title(), "Mine");
+  EXPECT_TRUE(c2->starred());
+  EXPECT_EQ(c2->expires_at(), "2025-12-11T00:00:00");
+
+  // New messages go after the adopted ones.
+  Message m;
+  m.set_role("user");
+  m.set_content("new");
+  ASSERT_THAT(backend->AppendMessage("c1", m), IsOk());
+  ASSERT_OK_AND_ASSIGN(c1, backend->GetConversation("c1"));
+  EXPECT_EQ(c1->messages(3).content(), "new");
+
+  // An adopted store ends with the same schema as a new one.
+  const std::string fresh = FreshDbPath();
+  ASSERT_OK_AND_ASSIGN(auto new_backend, Open(fresh));
+  const std::string columns =
+      "SELECT COUNT(*) FROM pragma_table_info('messages') "
+      "WHERE name IN ('position', 'extra_json', 'key_order')";
+  EXPECT_EQ(RawCount(path, columns), 3);
+  EXPECT_EQ(RawCount(fresh, columns), 3);
+  EXPECT_EQ(RawCount(path, "SELECT COUNT(*) FROM sqlite_master"),
+            RawCount(fresh, "SELECT COUNT(*) FROM sqlite_master"));
+}
+
+TEST(SqliteSchemaTest, StatusUpgradeAndRefusal) {
+  const std::string path = FreshDbPath();
+  {
+    ASSERT_OK_AND_ASSIGN(auto inspect, Open(path, Policy::kInspectOnly));
+    ASSERT_OK_AND_ASSIGN(SchemaStatus status, inspect->GetSchemaStatus());
+    EXPECT_EQ(status.stored_version, 0);
+    EXPECT_EQ(status.pending.size(), 3);
+    EXPECT_THAT(inspect->GetProfile("u"),
+                StatusIs(absl::StatusCode::kFailedPrecondition,
+                         "parley schema upgrade"));
+    ASSERT_OK_AND_ASSIGN(status, inspect->UpgradeSchema());
+    EXPECT_EQ(status.stored_version, 3);
+    EXPECT_TRUE(status.pending.empty());
+    EXPECT_THAT(inspect->GetProfile("u"), IsOk());
+  }
+  // Version 1: the rewrite's tables with the version recorded.
+  const std::string old_path = FreshDbPath();
+  RawExec(old_path, kRewriteDatabase);
+  RawExec(old_path,
+          "CREATE TABLE parley_schema_version (version INTEGER NOT NULL "
+          "PRIMARY KEY, description TEXT NOT NULL, applied_at TIMESTAMP);"
+          "INSERT INTO parley_schema_version VALUES (1, 'v1', NULL);");
+  EXPECT_THAT(Open(old_path, Policy::kRefuseOlder),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       "schema version 1 is older than this code (3); run "
+                       "`parley schema upgrade`"));
+  EXPECT_THAT(Open(old_path, Policy::kUpgrade), IsOk());
+  EXPECT_THAT(Open(old_path, Policy::kRefuseOlder), IsOk());
+
+  // Newer than the code: refused whatever the policy, except for status.
+  RawExec(path, "INSERT INTO parley_schema_version VALUES (4, 'future', NULL)");
+  for (Policy policy : {Policy::kUpgrade, Policy::kRefuseOlder}) {
+    EXPECT_THAT(Open(path, policy),
+                StatusIs(absl::StatusCode::kFailedPrecondition,
+                         "schema version 4 is newer than this code (3)"));
+  }
+  ASSERT_OK_AND_ASSIGN(auto inspect, Open(path, Policy::kInspectOnly));
+  ASSERT_OK_AND_ASSIGN(SchemaStatus status, inspect->GetSchemaStatus());
+  EXPECT_EQ(status.stored_version, 4);
+  EXPECT_THAT(inspect->GetProfile("u"),
+              StatusIs(absl::StatusCode::kFailedPrecondition, "newer"));
+  EXPECT_THAT(inspect->UpgradeSchema(),
+              StatusIs(absl::StatusCode::kFailedPrecondition, "newer"));
+}
+
+// Forks `n` children that each run `body(i)` and exit 0 when it returns
+// true; returns how many succeeded.
+template <typename Body>
+int RunInChildren(int n, Body body) {
+  std::vector<pid_t> children;
+  for (int i = 0; i < n; ++i) {
+    const pid_t pid = fork();
+    if (pid == 0) _exit(body(i) ? 0 : 1);
+    children.push_back(pid);
+  }
+  int ok = 0;
+  for (pid_t pid : children) {
+    int wstatus = 0;
+    waitpid(pid, &wstatus, 0);
+    if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0) ++ok;
+  }
+  return ok;
+}
+
+TEST(SqliteSchemaTest, TwoProcessesUpgradingRunEachMigrationOnce) {
+  for (int round = 0; round < 3; ++round) {
+    const std::string path = FreshDbPath();
+    if (round == 1) RawExec(path, kRewriteDatabase);
+    const absl::Time start = absl::Now() + absl::Milliseconds(200);
+    const int ok = RunInChildren(2, [&](int) {
+      auto backend = Open(path, Policy::kInspectOnly);
+      if (!backend.ok()) return false;
+      absl::SleepFor(start - absl::Now());
+      auto status = (*backend)->UpgradeSchema();
+      return status.ok() && status->stored_version == 3;
+    });
+    EXPECT_EQ(ok, 2);
+    EXPECT_EQ(RawCount(path, "SELECT COUNT(*) FROM parley_schema_version"), 3);
+    EXPECT_EQ(RawCount(path,
+                       "SELECT COUNT(*) FROM pragma_table_info('users') "
+                       "WHERE name = 'has_profile'"),
+              1);
+    if (round == 1) {
+      EXPECT_EQ(RawCount(path, "SELECT COUNT(*) FROM messages"), 3);
+    }
+  }
+}
+
+// ---- Concurrency
+// --------------------------------------------------------------
+
+constexpr int kAppendsPerWriter = 100;
+
+Message WriterMessage(int writer, int k) {
+  Message m;
+  m.set_role("user");
+  m.set_content(absl::StrCat(writer, ":", k));
+  return m;
+}
+
+// Every writer's messages are all there, in the order it appended them.
+void ExpectAllAppendsInOrder(Backend& backend, int writers) {
+  ASSERT_OK_AND_ASSIGN(std::optional<Conversation> c,
+                       backend.GetConversation("shared"));
+  ASSERT_TRUE(c.has_value());
+  EXPECT_EQ(c->messages_size(), writers * kAppendsPerWriter);
+  std::vector<int> next(writers, 0);
+  for (const Message& m : c->messages()) {
+    std::vector<std::string> parts = absl::StrSplit(m.content(), ':');
+    ASSERT_EQ(parts.size(), 2);
+    int writer = 0, k = 0;
+    ASSERT_TRUE(absl::SimpleAtoi(parts[0], &writer));
+    ASSERT_TRUE(absl::SimpleAtoi(parts[1], &k));
+    EXPECT_EQ(k, next[writer]) << "writer " << writer;
+    next[writer] = k + 1;
+  }
+  ASSERT_OK_AND_ASSIGN(StoreCounts counts, backend.Count());
+  EXPECT_EQ(counts.messages, writers * kAppendsPerWriter);
+}
+
+TEST(SqliteConcurrencyTest, EightThreadsAppendWithoutLoss) {
+  ASSERT_OK_AND_ASSIGN(auto backend, Open(FreshDbPath()));
+  Conversation c;
+  c.set_id("shared");
+  c.set_user_id("u");
+  ASSERT_THAT(backend->CreateConversation(c), IsOk());
+  std::atomic<int> errors{0};
+  std::vector<std::thread> threads;
+  const absl::Time start = absl::Now();
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (int k = 0; k < kAppendsPerWriter; ++k) {
+        absl::Status s = backend->AppendMessage("shared", WriterMessage(t, k));
+        if (!s.ok()) {
+          ++errors;
+          ADD_FAILURE() << s;
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  std::cout << "8 threads x " << kAppendsPerWriter
+            << " appends: " << absl::FormatDuration(absl::Now() - start)
+            << "\n";
+  EXPECT_EQ(errors, 0);
+  ExpectAllAppendsInOrder(*backend, 8);
+}
+
+TEST(SqliteConcurrencyTest, FourProcessesAppendWithoutLoss) {
+  const std::string path = FreshDbPath();
+  {
+    ASSERT_OK_AND_ASSIGN(auto backend, Open(path));
+    Conversation c;
+    c.set_id("shared");
+    c.set_user_id("u");
+    ASSERT_THAT(backend->CreateConversation(c), IsOk());
+  }
+  const absl::Time start = absl::Now();
+  const int ok = RunInChildren(4, [&](int writer) {
+    auto backend = Open(path);
+    if (!backend.ok()) return false;
+    for (int k = 0; k < kAppendsPerWriter; ++k) {
+      absl::Status s =
+          (*backend)->AppendMessage("shared", WriterMessage(writer, k));
+      if (!s.ok()) {
+        std::cerr << "writer " << writer << ": " << s << "\n";
+        return false;
+      }
+    }
+    return true;
+  });
+  std::cout << "4 processes x " << kAppendsPerWriter
+            << " appends: " << absl::FormatDuration(absl::Now() - start)
+            << "\n";
+  EXPECT_EQ(ok, 4);
+  ASSERT_OK_AND_ASSIGN(auto backend, Open(path));
+  ExpectAllAppendsInOrder(*backend, 4);
+}
+
+}  // namespace
+}  // namespace parley
