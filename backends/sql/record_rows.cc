@@ -16,6 +16,7 @@
 #include "absl/strings/substitute.h"
 #include "google/protobuf/repeated_field.h"
 #include "storage/json_value.h"
+#include "storage/record_json.h"
 #include "storage/status_macros.h"
 
 namespace parley {
@@ -375,12 +376,7 @@ absl::StatusOr<Conversation> ConversationFromRow(const SqlRow& row) {
 }
 
 absl::StatusOr<SqlParams> ConversationParams(const Conversation& c) {
-  static const auto* const kCanonical = new std::vector<std::string>{
-      "id",           "user_id",       "created_at",
-      "title",        "starred",       "messages",
-      "report_cycle", "has_follow_up", "follow_up_answers",
-      "is_visible",   "expires_at"};
-  const RecordKeys keys(c.key_order(), *kCanonical, c.extra());
+  const RecordKeys keys(c.key_order(), ConversationKeys(), c.extra());
   const bool has_created = keys.Typed("created_at");
   const bool has_expires = keys.Typed("expires_at") && c.has_expires_at();
   SqlParams p;
@@ -472,9 +468,7 @@ absl::StatusOr<Profile> ProfileFromRow(const SqlRow& row) {
 }
 
 absl::StatusOr<SqlParams> ProfileParams(const Profile& profile) {
-  static const auto* const kCanonical = new std::vector<std::string>{
-      "user_id", "email", "profile", "created_at", "profile_locked"};
-  const RecordKeys keys(profile.key_order(), *kCanonical, profile.extra());
+  const RecordKeys keys(profile.key_order(), ProfileKeys(), profile.extra());
   const bool has_profile = keys.Typed("profile");
   std::optional<JsonValue> parsed;
   if (has_profile) {
@@ -518,15 +512,7 @@ absl::StatusOr<Subscription> SubscriptionFromRow(const SqlRow& row) {
 }
 
 absl::StatusOr<SqlParams> SubscriptionParams(const Subscription& s) {
-  static const auto* const kCanonical =
-      new std::vector<std::string>{"user_id",
-                                   "tier",
-                                   "status",
-                                   "stripe_subscription_id",
-                                   "current_period_end",
-                                   "created_at",
-                                   "updated_at"};
-  const RecordKeys keys(s.key_order(), *kCanonical, s.extra());
+  const RecordKeys keys(s.key_order(), SubscriptionKeys(), s.extra());
   const bool has_stripe =
       keys.Typed("stripe_subscription_id") && s.has_stripe_subscription_id();
   const bool has_period_end =
