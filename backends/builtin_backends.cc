@@ -1,6 +1,7 @@
 #include "backends/builtin_backends.h"
 
 #include "backends/json/json_backend.h"
+#include "backends/postgres/postgres_backend.h"
 #include "backends/sqlite/sqlite_backend.h"
 
 namespace parley {
@@ -8,6 +9,7 @@ namespace parley {
 void RegisterBuiltinBackends(BackendRegistry* registry) {
   registry->Register("json", OpenJsonBackend);
   registry->Register("sqlite", OpenSqliteBackend);
+  registry->Register("postgresql", OpenPostgresBackend);
 }
 
 absl::StatusOr<std::unique_ptr<Backend>> OpenBackend(

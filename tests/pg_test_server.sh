@@ -20,6 +20,8 @@
 #
 # fsync is off: a crash loses the data, which is all throwaway.
 #
+# PG_TEST_SERVER_OPTS adds server options ("-c log_statement=all").
+#
 # PostgreSQL refuses to run as root; run as root, this script runs the server
 # as the `postgres` system user (PG_TEST_USER to choose another).
 set -euo pipefail
@@ -88,16 +90,18 @@ start() {
   local password pwfile
   password="$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')"
   pwfile="$PG_TEST_DIR/bootstrap_pw"
-  # initdb sets the bootstrap superuser's password from a file; it is the
-  # same random password, removed once the server is up.
+  # initdb sets the bootstrap superuser's password from a file (the same
+  # random password), removed as soon as initdb has read it.
   as_server_user sh -c "umask 077; printf '%s\n' '$password' > '$pwfile'"
 
   if ! as_server_user "$PG_BIN/initdb" -D "$DATA" -U postgres \
     --auth-local=trust --auth-host=scram-sha-256 --pwfile="$pwfile" \
     -E UTF8 --locale=C.UTF-8 >"$PG_TEST_DIR/initdb.log" 2>&1; then
+    rm -f "$pwfile"
     cat "$PG_TEST_DIR/initdb.log" >&2
     die "initdb failed"
   fi
+  rm -f "$pwfile"
 
   local port="" attempt
   for attempt in 1 2 3 4 5; do
@@ -108,7 +112,8 @@ start() {
       -o "-c listen_addresses=127.0.0.1 -c port=$port \
           -c unix_socket_directories=$PG_TEST_DIR \
           -c max_connections=200 -c shared_buffers=32MB \
-          -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+          -c fsync=off -c synchronous_commit=off -c full_page_writes=off \
+          ${PG_TEST_SERVER_OPTS:-}" \
       start >/dev/null 2>&1; then
       break
     fi
@@ -136,7 +141,6 @@ SQL
   as_server_user "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$PG_TEST_DIR" \
     -p "$port" -U postgres -d "$DB" \
     -c "ALTER SCHEMA public OWNER TO $ROLE" >/dev/null
-  rm -f "$pwfile"
 
   # Prove the password path works before anyone relies on it.
   local url="postgresql://$ROLE:$password@127.0.0.1:$port/$DB"

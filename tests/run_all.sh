@@ -20,10 +20,27 @@ fi
 
 # Reports older than this run (a target that no longer builds) must not count.
 marker="$(mktemp)"
-trap 'rm -f "$marker"' EXIT
+
+# A throwaway PostgreSQL on loopback for the PostgreSQL tests, stopped at the
+# end. If it cannot start, TEST_POSTGRES_URL stays unset, and every
+# PostgreSQL test fails saying so: they never skip, and this run fails.
+export PG_TEST_DIR="/tmp/parley-pg-run-$$"
+cleanup() {
+  bash tests/pg_test_server.sh stop >/dev/null 2>&1 || true
+  rm -f "$marker"
+}
+trap cleanup EXIT
+pg_started=0
+if pg_env="$(bash tests/pg_test_server.sh start)"; then
+  eval "$pg_env"
+  pg_started=1
+else
+  echo "run_all: the test PostgreSQL server did not start (log above)" >&2
+  unset TEST_POSTGRES_URL
+fi
 sleep 1
 
-bazel test "${BAZEL_FLAGS[@]}" --keep_going //...
+bazel test "${BAZEL_FLAGS[@]}" --keep_going --test_env=TEST_POSTGRES_URL //...
 bazel_rc=$?
 
 testlogs="$(bazel info bazel-testlogs 2>/dev/null)"
@@ -52,6 +69,9 @@ PY
   passed=$((passed + tests - failures))
   failed=$((failed + failures + errors))
 done
+if [ $pg_started -eq 0 ]; then
+  failed=$((failed + 1))  # the server itself is a failure, not a skip
+fi
 if [ $bazel_rc -ne 0 ] && [ $failed -eq 0 ]; then
   failed=1  # bazel failed for a reason no report shows
 fi

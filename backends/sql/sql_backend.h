@@ -25,8 +25,13 @@ namespace sql {
 // Each method runs as one transaction on a pooled connection (write
 // transactions take the write lock at BEGIN); a transaction that fails
 // because the database is busy is run again with bounded backoff, so
-// callers do not see transient lock errors. RunInTransaction gives
-// serializable isolation on SQLite (one writer at a time).
+// callers do not see transient lock errors (on PostgreSQL also a
+// serialization failure or deadlock, 40001/40P01, and a connection lost
+// before COMMIT). RunInTransaction gives serializable isolation on SQLite
+// (one writer at a time); on PostgreSQL its writes run at READ COMMITTED,
+// and every read-modify-write locks its rows with SELECT ... FOR UPDATE, so
+// concurrent writers of one record queue up rather than overwrite each
+// other.
 absl::StatusOr<std::unique_ptr<Backend>> NewSqlBackend(
     std::unique_ptr<SqlConnectionSource> source, const SqlDialect& dialect,
     const BackendOptions& options);

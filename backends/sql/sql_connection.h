@@ -116,6 +116,11 @@ class SqlConnection {
   virtual absl::Status Rollback() = 0;
   virtual bool InTransaction() const = 0;
 
+  // True once the connection is known to be unusable (its server went away,
+  // its socket broke); a connection source discards it instead of lending it
+  // again.
+  virtual bool IsBroken() const { return false; }
+
   // Execute for statements whose rows are not read.
   absl::StatusOr<int64_t> Execute(absl::string_view sql,
                                   absl::Span<const SqlValue> params) {

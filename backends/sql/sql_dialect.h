@@ -80,8 +80,7 @@ inline const SqlDialect& SqliteDialect() {
   return kDialect;
 }
 
-// For the PostgreSQL backend (libpq), which is not written yet; nothing in
-// this repository exercises these values so far.
+// For the PostgreSQL backend (libpq).
 inline const SqlDialect& PostgresDialect() {
   static constexpr SqlDialect kDialect = {
       /*name=*/"postgresql",

@@ -1,0 +1,230 @@
+#include "backends/postgres/postgres_backend.h"
+
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "backends/postgres/postgres_test_store.h"
+#include "gmock/gmock.h"
+#include "google/protobuf/util/message_differencer.h"
+#include "gtest/gtest.h"
+#include "proto/records.pb.h"
+#include "storage/backend.h"
+#include "storage/url.h"
+#include "tests/status_matchers.h"
+
+namespace parley {
+namespace testing {
+namespace {
+
+using ::google::protobuf::util::MessageDifferencer;
+using ::testing::HasSubstr;
+using ::testing::Not;
+using Policy = BackendOptions::SchemaPolicy;
+
+constexpr char kCanary[] = "Canary-Pw-7f3a9c";
+
+absl::StatusOr<std::unique_ptr<Backend>> Open(
+    const std::string& url_text, Policy policy = Policy::kUpgrade) {
+  absl::StatusOr<StorageUrl> url = StorageUrl::Parse(url_text);
+  if (!url.ok()) return url.status();
+  BackendOptions options;
+  options.schema_policy = policy;
+  return OpenPostgresBackend(*url, options);
+}
+
+JsonField Extra(const std::string& key, const std::string& json) {
+  JsonField field;
+  field.set_key(key);
+  field.set_json(json);
+  return field;
+}
+
+// Everything that must survive: unknown keys in an unusual order, big
+// integers, float texts, non-ASCII text.
+Conversation RichConversation(const std::string& id) {
+  Conversation c;
+  c.set_id(id);
+  c.set_user_id("user_1");
+  c.set_created_at("2025-12-04T10:11:12.123456");
+  c.set_starred(true);
+  c.set_report_cycle(9007199254740993);
+  c.set_has_follow_up(true);
+  c.set_follow_up_answers_json(R"({"q2":"b","q1":[1.75,1e-07,-0.0]})");
+  c.set_is_visible(false);
+  c.set_expires_at("2025-12-11T10:11:12");
+  for (const char* key :
+       {"custom", "id", "title", "user_id", "created_at", "starred", "messages",
+        "report_cycle", "has_follow_up", "follow_up_answers", "is_visible",
+        "expires_at"}) {
+    c.add_key_order(key);
+  }
+  *c.add_extra() = Extra("custom", R"({"b":99999999999999999999,"a":"ü"})");
+  *c.add_extra() = Extra("title", "null");
+  Message* user = c.add_messages();
+  user->set_role("user");
+  user->set_content("café naïve ✓ 日本語 😀");
+  user->add_key_order("role");
+  user->add_key_order("content");
+  Message* assistant = c.add_messages();
+  assistant->set_role("assistant");
+  assistant->set_stage1_json(R"([{"model":"m","response":"r\n\"q\""}])");
+  assistant->set_stage2_json("[]");
+  assistant->set_stage3_json("1e-07");
+  assistant->set_metadata_json(
+      R"({"request_id": 9007199254740993, "average_rank": 1.75})");
+  for (const char* key : {"stage3", "role", "stage1", "stage2", "metadata"}) {
+    assistant->add_key_order(key);
+  }
+  return c;
+}
+
+Message UserMessage(const std::string& content) {
+  Message m;
+  m.set_role("user");
+  m.set_content(content);
+  m.add_key_order("role");
+  m.add_key_order("content");
+  return m;
+}
+
+TEST(PostgresBackendTest, FreshStoreIsEmptyAtTheCodeVersion) {
+  ASSERT_OK_AND_ASSIGN(std::string url, NewPostgresTestStore());
+  ASSERT_OK_AND_ASSIGN(auto backend, Open(url));
+  ASSERT_OK_AND_ASSIGN(SchemaStatus status, backend->GetSchemaStatus());
+  EXPECT_EQ(status.stored_version, status.code_version);
+  EXPECT_TRUE(status.pending.empty());
+  ASSERT_OK_AND_ASSIGN(StoreCounts counts, backend->Count());
+  EXPECT_EQ(counts.conversations + counts.messages + counts.profiles +
+                counts.subscriptions,
+            0);
+}
+
+TEST(PostgresBackendTest, FreshStoresAreIndependent) {
+  const std::string first_url = FreshPostgresUrl();
+  const std::string second_url = FreshPostgresUrl();
+  EXPECT_NE(first_url, second_url);
+  ASSERT_OK_AND_ASSIGN(auto first, Open(first_url));
+  ASSERT_OK_AND_ASSIGN(auto second, Open(second_url));
+  ASSERT_THAT(first->CreateConversation(RichConversation("c1")), IsOk());
+  EXPECT_THAT(second->GetConversation("c1"),
+              IsOkAndHolds(::testing::Eq(std::nullopt)));
+  ASSERT_OK_AND_ASSIGN(auto reopened, Open(first_url));
+  EXPECT_THAT(reopened->CountConversations("user_1", std::nullopt),
+              IsOkAndHolds(1));
+}
+
+TEST(PostgresBackendTest, ConversationReadsBackIdentical) {
+  ASSERT_OK_AND_ASSIGN(auto backend, Open(FreshPostgresUrl()));
+  const Conversation written = RichConversation("1b4e28ba-2fa1-11d2-883f");
+  ASSERT_THAT(backend->CreateConversation(written), IsOk());
+  ASSERT_OK_AND_ASSIGN(std::optional<Conversation> read,
+                       backend->GetConversation(written.id()));
+  ASSERT_TRUE(read.has_value());
+  std::string diff;
+  MessageDifferencer differencer;
+  differencer.ReportDifferencesToString(&diff);
+  EXPECT_TRUE(differencer.Compare(written, *read)) << diff;
+  EXPECT_EQ(read->messages(1).metadata_json(),
+            R"({"request_id": 9007199254740993, "average_rank": 1.75})");
+  EXPECT_THAT(backend->CreateConversation(written),
+              StatusIs(absl::StatusCode::kAlreadyExists, ""));
+}
+
+TEST(PostgresBackendTest, PreparedStatementsFalseWorks) {
+  ASSERT_OK_AND_ASSIGN(std::string url,
+                       NewPostgresTestStore("prepared_statements=false"));
+  ASSERT_OK_AND_ASSIGN(auto backend, Open(url));
+  ASSERT_THAT(backend->CreateConversation(RichConversation("c")), IsOk());
+  ASSERT_THAT(backend->AppendMessage("c", UserMessage("more")), IsOk());
+  ASSERT_OK_AND_ASSIGN(std::optional<Conversation> read,
+                       backend->GetConversation("c"));
+  ASSERT_TRUE(read.has_value());
+  EXPECT_EQ(read->messages_size(), 3);
+}
+
+TEST(PostgresBackendTest, ConcurrentAppendsLoseNothing) {
+  ASSERT_OK_AND_ASSIGN(std::string url,
+                       NewPostgresTestStore("pool_size=4&max_overflow=4"));
+  ASSERT_OK_AND_ASSIGN(auto backend, Open(url));
+  Conversation c = RichConversation("busy");
+  c.clear_messages();
+  ASSERT_THAT(backend->CreateConversation(c), IsOk());
+  constexpr int kThreads = 8;
+  constexpr int kEach = 15;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        EXPECT_THAT(backend->AppendMessage(
+                        "busy", UserMessage(absl::StrCat(t, ":", i))),
+                    IsOk());
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  ASSERT_OK_AND_ASSIGN(std::optional<Conversation> read,
+                       backend->GetConversation("busy"));
+  ASSERT_TRUE(read.has_value());
+  ASSERT_EQ(read->messages_size(), kThreads * kEach);
+  // Each thread's messages keep their order.
+  std::vector<int> next(kThreads, 0);
+  for (const Message& m : read->messages()) {
+    const int t = m.content()[0] - '0';
+    EXPECT_EQ(m.content(), absl::StrCat(t, ":", next[t]));
+    ++next[t];
+  }
+}
+
+TEST(PostgresBackendTest, FailedTransactionLeavesNoTrace) {
+  ASSERT_OK_AND_ASSIGN(auto backend, Open(FreshPostgresUrl()));
+  absl::Status status = backend->RunInTransaction([](Backend& b) {
+    absl::Status created = b.CreateConversation(RichConversation("gone"));
+    if (!created.ok()) return created;
+    return absl::CancelledError("changed my mind");
+  });
+  EXPECT_THAT(status,
+              StatusIs(absl::StatusCode::kCancelled, "changed my mind"));
+  EXPECT_THAT(backend->GetConversation("gone"),
+              IsOkAndHolds(::testing::Eq(std::nullopt)));
+}
+
+TEST(PostgresBackendTest, WrongPasswordFailsWithoutShowingIt) {
+  ASSERT_OK_AND_ASSIGN(std::string base, TestPostgresUrl());
+  ASSERT_OK_AND_ASSIGN(StorageUrl url, StorageUrl::Parse(base));
+  const StorageUrl::Host& host = url.hosts().front();
+  const std::string wrong =
+      absl::StrCat("postgresql://", url.user(), ":", kCanary, "@", host.host,
+                   ":", host.port, "/", url.database());
+  absl::StatusOr<std::unique_ptr<Backend>> opened = Open(wrong);
+  EXPECT_THAT(opened, StatusIs(absl::StatusCode::kUnavailable,
+                               "password authentication failed"));
+  const std::string unreachable = absl::StrCat(
+      "postgresql://", url.user(), ":", kCanary, "@", host.host, ":1/db");
+  absl::StatusOr<std::unique_ptr<Backend>> refused = Open(unreachable);
+  EXPECT_THAT(refused, StatusIs(absl::StatusCode::kUnavailable, ""));
+  for (const absl::Status& status : {opened.status(), refused.status()}) {
+    EXPECT_THAT(status.ToString(), Not(HasSubstr(kCanary)));
+    EXPECT_THAT(status.ToString(), HasSubstr(":***@"));
+  }
+}
+
+TEST(PostgresBackendTest, UnknownOptionIsInvalidArgument) {
+  ASSERT_OK_AND_ASSIGN(std::string url, NewPostgresTestStore("fsync=false"));
+  EXPECT_THAT(Open(url),
+              StatusIs(absl::StatusCode::kInvalidArgument, "option \"fsync\""));
+}
+
+TEST(PostgresBackendTest, NotAPostgresUrlIsInvalidArgument) {
+  ASSERT_OK_AND_ASSIGN(StorageUrl url, StorageUrl::Parse("json:data"));
+  EXPECT_THAT(OpenPostgresBackend(url, BackendOptions()),
+              StatusIs(absl::StatusCode::kInvalidArgument, "postgresql://"));
+}
+
+}  // namespace
+}  // namespace testing
+}  // namespace parley

@@ -1,0 +1,452 @@
+#include "backends/postgres/postgres_connection.h"
+
+#include <postgresql/libpq-fe.h>
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/clock.h"
+#include "backends/postgres/postgres_error.h"
+#include "storage/url.h"
+
+namespace parley {
+namespace postgres {
+namespace {
+
+struct ResultDeleter {
+  void operator()(PGresult* result) const { PQclear(result); }
+};
+using ResultPtr = std::unique_ptr<PGresult, ResultDeleter>;
+
+// URL options that configure Parley, not libpq.
+constexpr absl::string_view kParleyOptions[] = {
+    "pool_size",    "max_overflow",  "pool_timeout",
+    "pool_recycle", "pool_pre_ping", "prepared_statements",
+};
+
+bool IsParleyOption(absl::string_view key) {
+  for (absl::string_view option : kParleyOptions) {
+    if (key == option) return true;
+  }
+  return false;
+}
+
+// The keywords this libpq accepts, asked of libpq itself rather than copied
+// into a list here, so that a newer libpq's keywords (say, load_balance_hosts
+// in 16) work without a change to Parley.
+const absl::flat_hash_set<std::string>& LibpqKeywords() {
+  static const auto* const kKeywords = [] {
+    auto* keywords = new absl::flat_hash_set<std::string>();
+    std::unique_ptr<PQconninfoOption, void (*)(PQconninfoOption*)> defaults(
+        PQconndefaults(), PQconninfoFree);
+    if (defaults != nullptr) {
+      for (const PQconninfoOption* o = defaults.get(); o->keyword != nullptr;
+           ++o) {
+        keywords->insert(o->keyword);
+      }
+    }
+    return keywords;
+  }();
+  return *kKeywords;
+}
+
+// The server should never echo the password, and libpq does not put it in
+// its messages; this is the belt to those braces, since a message with a
+// password in it must never exist at all.
+std::string Scrub(std::string message, absl::string_view password) {
+  if (password.empty()) return message;
+  return absl::StrReplaceAll(message, {{password, "***"}});
+}
+
+absl::Status ScrubStatus(const absl::Status& status,
+                         absl::string_view password) {
+  if (status.ok() || password.empty() ||
+      status.message().find(password) == absl::string_view::npos) {
+    return status;
+  }
+  absl::Status scrubbed(status.code(),
+                        Scrub(std::string(status.message()), password));
+  status.ForEachPayload(
+      [&scrubbed](absl::string_view url, const absl::Cord& payload) {
+        scrubbed.SetPayload(url, payload);
+      });
+  return scrubbed;
+}
+
+bool IsOkResult(const PGresult* result) {
+  if (result == nullptr) return false;
+  switch (PQresultStatus(result)) {
+    case PGRES_COMMAND_OK:
+    case PGRES_TUPLES_OK:
+    case PGRES_EMPTY_QUERY:
+      return true;
+    default:
+      return false;
+  }
+}
+
+absl::string_view SqlState(const PGresult* result) {
+  if (result == nullptr) return "";
+  const char* state = PQresultErrorField(result, PG_DIAG_SQLSTATE);
+  return state == nullptr ? "" : state;
+}
+
+// A connection this failure ended: the server said so (class 08, 57P01..3),
+// or libpq found the socket closed.
+bool IsConnectionLoss(const PGresult* result, const PGconn* conn) {
+  if (PQstatus(conn) == CONNECTION_BAD) return true;
+  const absl::string_view state = SqlState(result);
+  return state.substr(0, 2) == "08" || state == "57P01" || state == "57P02" ||
+         state == "57P03";
+}
+
+class PostgresRow : public sql::SqlRow {
+ public:
+  PostgresRow(const PGresult* result, int row) : result_(result), row_(row) {}
+
+  bool IsNull(int column) const override {
+    return PQgetisnull(result_, row_, column) != 0;
+  }
+  std::string Text(int column) const override {
+    return std::string(PQgetvalue(result_, row_, column),
+                       PQgetlength(result_, row_, column));
+  }
+  int64_t Int64(int column) const override {
+    int64_t value = 0;
+    // A bool or a NULL reads as 0, as SQLite's sqlite3_column_int64 does.
+    if (!absl::SimpleAtoi(PQgetvalue(result_, row_, column), &value)) return 0;
+    return value;
+  }
+  bool Bool(int column) const override {
+    const absl::string_view text = PQgetvalue(result_, row_, column);
+    // "t" from a boolean column; an integer column reads as its C truth.
+    return text == "t" || text == "true" ||
+           (!text.empty() && text != "f" && text != "false" && text != "0");
+  }
+
+ private:
+  const PGresult* const result_;
+  const int row_;
+};
+
+}  // namespace
+
+absl::StatusOr<PostgresConnectParams> PostgresConnectParams::FromUrl(
+    const StorageUrl& url) {
+  PostgresConnectParams params;
+  params.redacted_url_ = url.Redacted();
+  auto add = [&params](absl::string_view keyword, absl::string_view value) {
+    params.keywords_.emplace_back(keyword);
+    params.values_.emplace_back(value);
+  };
+
+  std::vector<absl::string_view> hosts;
+  std::vector<absl::string_view> ports;
+  bool any_host = false;
+  bool any_port = false;
+  for (const StorageUrl::Host& host : url.hosts()) {
+    hosts.push_back(host.host);
+    ports.push_back(host.port);
+    any_host = any_host || !host.host.empty();
+    any_port = any_port || !host.port.empty();
+  }
+  // libpq takes comma-separated host and port lists, position by position;
+  // an empty entry means that entry's default.
+  if (any_host) add("host", absl::StrJoin(hosts, ","));
+  if (any_port) add("port", absl::StrJoin(ports, ","));
+  if (!url.user().empty()) add("user", url.user());
+  if (url.has_password()) {
+    add("password", url.password());
+    params.password_ = url.password();
+  }
+  if (!url.database().empty()) add("dbname", url.database());
+  add("connect_timeout", "10");
+
+  const absl::flat_hash_set<std::string>& libpq_keywords = LibpqKeywords();
+  for (const auto& [key, value] : url.options()) {
+    if (key == "prepared_statements") {
+      absl::StatusOr<bool> enabled = ParseBoolOption(key, value);
+      if (!enabled.ok()) return enabled.status();
+      params.prepared_statements_ = *enabled;
+      continue;
+    }
+    if (IsParleyOption(key)) continue;
+    if (!libpq_keywords.contains(key)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "database URL ", params.redacted_url_, ": option \"", key,
+          "\" is neither a libpq connection keyword nor a Parley option "
+          "(pool_size, max_overflow, pool_timeout, pool_recycle, "
+          "pool_pre_ping, prepared_statements)"));
+    }
+    if (key == "password") params.password_ = value;
+    // Later keywords override earlier ones in PQconnectdbParams, so an
+    // option may override what the URL's authority said (as in libpq's own
+    // URIs), and a given connect_timeout replaces the default above.
+    add(key, value);
+  }
+  // Parley reads and writes UTF-8, whatever the server's encoding.
+  add("client_encoding", "UTF8");
+  return params;
+}
+
+absl::StatusOr<std::unique_ptr<PostgresConnection>> PostgresConnection::Open(
+    const PostgresConnectParams& params) {
+  std::vector<const char*> keywords;
+  std::vector<const char*> values;
+  for (size_t i = 0; i < params.keywords_.size(); ++i) {
+    keywords.push_back(params.keywords_[i].c_str());
+    values.push_back(params.values_[i].c_str());
+  }
+  keywords.push_back(nullptr);
+  values.push_back(nullptr);
+  const std::string context = absl::StrCat("connect to ", params.redacted_url_);
+  // expand_dbname = 0: the database name is a name, never a connection
+  // string of its own.
+  ConnPtr conn(PQconnectdbParams(keywords.data(), values.data(),
+                                 /*expand_dbname=*/0));
+  if (conn == nullptr) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat(context, ": postgresql: out of memory"));
+  }
+  if (PQstatus(conn.get()) != CONNECTION_OK) {
+    absl::Status status = PostgresStatus(nullptr, conn.get(), context);
+    // A server that refuses or cannot be reached is not retried here: the
+    // caller's pool_timeout, not a retry loop, bounds how long Acquire
+    // takes, and a wrong password never heals.
+    status.ErasePayload(sql::kRetryablePayloadUrl);
+    return ScrubStatus(status, params.password_);
+  }
+  // TimeZone and DateStyle are set here rather than in the startup packet's
+  // `options`, which PgBouncer refuses; it tracks and replays both SETs.
+  ResultPtr result(
+      PQexec(conn.get(), "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, MDY'"));
+  if (!IsOkResult(result.get())) {
+    return ScrubStatus(PostgresStatus(result.get(), conn.get(), context),
+                       params.password_);
+  }
+  return std::unique_ptr<PostgresConnection>(
+      new PostgresConnection(std::move(conn), params.prepared_statements_));
+}
+
+PostgresConnection::PostgresConnection(ConnPtr conn, bool prepared_statements)
+    : conn_(std::move(conn)),
+      prepared_statements_(prepared_statements),
+      opened_at_(absl::Now()) {}
+
+PostgresConnection::~PostgresConnection() = default;
+
+absl::StatusOr<std::string> PostgresConnection::Prepared(const std::string& sql,
+                                                         int n_params) {
+  auto it = prepared_.find(sql);
+  if (it != prepared_.end()) return it->second;
+  std::string name = absl::StrCat("parley_", next_statement_++);
+  // Parameter types are left to the server (nullptr), which infers each
+  // from where it appears, as it would for a literal.
+  ResultPtr result(PQprepare(conn_.get(), name.c_str(), sql.c_str(), n_params,
+                             /*paramTypes=*/nullptr));
+  if (!IsOkResult(result.get())) {
+    return PostgresStatus(result.get(), conn_.get(), "prepare statement");
+  }
+  prepared_.emplace(sql, name);
+  return name;
+}
+
+absl::StatusOr<int64_t> PostgresConnection::Execute(
+    absl::string_view sql, absl::Span<const sql::SqlValue> params,
+    absl::FunctionRef<absl::Status(const sql::SqlRow&)> on_row) {
+  // libpq reads text parameters up to their NUL: each needs its own
+  // terminated copy.
+  std::vector<std::string> texts;
+  texts.reserve(params.size());
+  std::vector<const char*> values(params.size(), nullptr);
+  for (size_t i = 0; i < params.size(); ++i) {
+    const sql::SqlValue& param = params[i];
+    switch (param.kind()) {
+      case sql::SqlValue::Kind::kNull:
+        continue;
+      case sql::SqlValue::Kind::kText:
+      case sql::SqlValue::Kind::kJson:
+        if (param.text().find('\0') != absl::string_view::npos) {
+          // PostgreSQL text cannot hold NUL; libpq would silently cut the
+          // value short there.
+          return absl::InvalidArgumentError(absl::StrCat(
+              "postgresql: parameter $", i + 1, " contains a NUL byte"));
+        }
+        texts.emplace_back(param.text());
+        break;
+      case sql::SqlValue::Kind::kInt64:
+        texts.push_back(absl::StrCat(param.int64()));
+        break;
+      case sql::SqlValue::Kind::kBool:
+        texts.emplace_back(param.boolean() ? "true" : "false");
+        break;
+    }
+    values[i] = texts.back().c_str();
+  }
+  const int n_params = static_cast<int>(params.size());
+  const std::string sql_text(sql);
+
+  ResultPtr result;
+  for (int attempt = 0;; ++attempt) {
+    if (prepared_statements_) {
+      absl::StatusOr<std::string> name = Prepared(sql_text, n_params);
+      if (!name.ok()) return name.status();
+      result.reset(PQexecPrepared(conn_.get(), name->c_str(), n_params,
+                                  values.data(), /*paramLengths=*/nullptr,
+                                  /*paramFormats=*/nullptr,
+                                  /*resultFormat=*/0));
+    } else {
+      result.reset(PQexecParams(conn_.get(), sql_text.c_str(), n_params,
+                                /*paramTypes=*/nullptr, values.data(),
+                                /*paramLengths=*/nullptr,
+                                /*paramFormats=*/nullptr, /*resultFormat=*/0));
+    }
+    if (IsOkResult(result.get()) || !prepared_statements_) break;
+    // The server lost our statement (26000: a pooler gave us another
+    // session) or its plan went stale after a schema change (0A000 "cached
+    // plan must not change result type"): forget it, and prepare it again
+    // when no transaction would be left half-done by the retry.
+    const absl::string_view state = SqlState(result.get());
+    if (state != "26000" && state != "0A000") break;
+    prepared_.erase(sql_text);
+    if (attempt > 0 || InTransaction()) break;
+  }
+  if (!IsOkResult(result.get())) {
+    return PostgresStatus(result.get(), conn_.get(), "execute statement");
+  }
+  const int rows = PQntuples(result.get());
+  for (int row = 0; row < rows; ++row) {
+    absl::Status status = on_row(PostgresRow(result.get(), row));
+    if (!status.ok()) return status;
+  }
+  int64_t changed = 0;
+  const char* tuples = PQcmdTuples(result.get());
+  if (tuples != nullptr && *tuples != '\0' &&
+      !absl::SimpleAtoi(tuples, &changed)) {
+    changed = 0;
+  }
+  return changed;
+}
+
+absl::Status PostgresConnection::ExecuteScript(absl::string_view sql) {
+  const std::string text(sql);
+  // PQexec runs every statement of the text, in one implicit transaction
+  // when none is open, and returns the last result or the first error.
+  ResultPtr result(PQexec(conn_.get(), text.c_str()));
+  if (!IsOkResult(result.get())) {
+    return PostgresStatus(result.get(), conn_.get(), "execute script");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status PostgresConnection::Command(const char* sql,
+                                         absl::string_view context) {
+  ResultPtr result(PQexec(conn_.get(), sql));
+  if (!IsOkResult(result.get())) {
+    return PostgresStatus(result.get(), conn_.get(), context);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status PostgresConnection::Begin(sql::TransactionMode mode) {
+  if (InTransaction()) {
+    return absl::InternalError(
+        "begin transaction: postgresql: a transaction is already open");
+  }
+  const char* sql = mode == sql::TransactionMode::kRead
+                        ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+                        : "BEGIN";
+  absl::Status status = Command(sql, "begin transaction");
+  if (status.ok()) begun_ = true;
+  return status;
+}
+
+absl::Status PostgresConnection::Commit() {
+  constexpr absl::string_view kContext = "commit transaction";
+  if (PQtransactionStatus(conn_.get()) == PQTRANS_INERROR) {
+    // COMMIT of a failed transaction "succeeds" with the tag ROLLBACK.
+    // Saying so is clearer than a success that stored nothing.
+    absl::Status rollback = Rollback();
+    if (!rollback.ok()) return rollback;
+    return absl::AbortedError(
+        absl::StrCat(kContext,
+                     ": postgresql: a statement of the transaction failed, so "
+                     "it was rolled back"));
+  }
+  ResultPtr result(PQexec(conn_.get(), "COMMIT"));
+  if (IsOkResult(result.get())) {
+    begun_ = false;
+    if (absl::string_view(PQcmdStatus(result.get())) == "ROLLBACK") {
+      return absl::AbortedError(absl::StrCat(
+          kContext, ": postgresql: the server rolled the transaction back"));
+    }
+    return absl::OkStatus();
+  }
+  absl::Status status = PostgresStatus(result.get(), conn_.get(), kContext);
+  if (IsConnectionLoss(result.get(), conn_.get())) {
+    // The COMMIT may have reached the server and been applied, with only
+    // its answer lost; or not. Nothing on this side can tell which.
+    begun_ = false;
+    return CommitOutcomeUnknownError(kContext, status.message());
+  }
+  // The server refused to commit (a deferred constraint, a serialization
+  // failure at commit): the transaction is over and nothing was applied.
+  if (PQtransactionStatus(conn_.get()) == PQTRANS_IDLE) begun_ = false;
+  return status;
+}
+
+absl::Status PostgresConnection::Rollback() {
+  const PGTransactionStatusType state = PQtransactionStatus(conn_.get());
+  if (state == PQTRANS_IDLE) {
+    begun_ = false;
+    return absl::OkStatus();
+  }
+  absl::Status status = Command("ROLLBACK", "roll back transaction");
+  // Whether or not ROLLBACK got through, this side is done with the
+  // transaction: on a broken connection the server rolls it back itself.
+  begun_ = false;
+  return status;
+}
+
+bool PostgresConnection::InTransaction() const {
+  switch (PQtransactionStatus(conn_.get())) {
+    case PQTRANS_IDLE:
+      return false;
+    case PQTRANS_ACTIVE:
+    case PQTRANS_INTRANS:
+    case PQTRANS_INERROR:
+      return true;
+    case PQTRANS_UNKNOWN:
+      return begun_;
+  }
+  return begun_;
+}
+
+bool PostgresConnection::IsBroken() const {
+  return PQstatus(conn_.get()) == CONNECTION_BAD;
+}
+
+absl::Status PostgresConnection::Ping() {
+  ResultPtr result(PQexec(conn_.get(), ""));
+  if (!IsOkResult(result.get())) {
+    absl::Status status = PostgresStatus(result.get(), conn_.get(), "ping");
+    if (status.code() == absl::StatusCode::kUnavailable) return status;
+    return absl::UnavailableError(status.message());
+  }
+  return absl::OkStatus();
+}
+
+int PostgresConnection::BackendPid() const { return PQbackendPID(conn_.get()); }
+
+}  // namespace postgres
+}  // namespace parley

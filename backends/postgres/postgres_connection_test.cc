@@ -1,0 +1,243 @@
+#include "backends/postgres/postgres_connection.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "backends/postgres/postgres_error.h"
+#include "backends/postgres/postgres_test_connection.h"
+#include "backends/postgres/postgres_test_store.h"
+#include "backends/sql/sql_connection.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "storage/url.h"
+#include "tests/status_matchers.h"
+
+namespace parley {
+namespace testing {
+namespace {
+
+using ::parley::postgres::PostgresConnection;
+using ::parley::sql::SqlRow;
+using ::parley::sql::SqlValue;
+using ::parley::sql::TransactionMode;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr char kCanary[] = "Canary-Pw-7f3a9c";
+
+// The TEST_POSTGRES_URL server with `password` and `port` swapped in.
+std::string UrlWith(const std::string& base, absl::string_view password,
+                    absl::string_view port = "") {
+  absl::StatusOr<StorageUrl> url = StorageUrl::Parse(base);
+  if (!url.ok()) return base;
+  const StorageUrl::Host& host = url->hosts().front();
+  return absl::StrCat("postgresql://", url->user(), ":", password, "@",
+                      host.host, ":", port.empty() ? host.port : port, "/",
+                      url->database());
+}
+
+class PostgresConnectionTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_OK_AND_ASSIGN(url_, NewPostgresTestStore());
+    ASSERT_OK_AND_ASSIGN(conn_, ConnectForTest(url_));
+  }
+
+  std::string url_;
+  std::unique_ptr<PostgresConnection> conn_;
+};
+
+TEST_F(PostgresConnectionTest, SessionIsUtf8InUtc) {
+  EXPECT_THAT(QueryText(*conn_, "SHOW client_encoding"), IsOkAndHolds("UTF8"));
+  EXPECT_THAT(QueryText(*conn_, "SHOW TimeZone"), IsOkAndHolds("UTC"));
+  EXPECT_THAT(QueryText(*conn_, "SELECT TIMESTAMP '2025-12-04 10:11:12.5'"),
+              IsOkAndHolds("2025-12-04 10:11:12.5"));
+}
+
+TEST_F(PostgresConnectionTest, ParametersAndRowsRoundTripExactly) {
+  ASSERT_THAT(conn_->ExecuteScript(
+                  "CREATE TABLE r (t text, j json, b boolean, i bigint)"),
+              IsOk());
+  // Key order, spacing, a number beyond 2^53 and a float's text must all
+  // survive: `json` keeps the bytes it is given.
+  const std::string json =
+      "{\"z\": 9007199254740993, \"a\": [1.75, 1e-07, 1e+16], "
+      "\"s\": \"\\u00e9\\ud83d\\ude00\"}";
+  const std::string text = "h\xC3\xA9llo \xF0\x9F\x98\x80 '\"$1 ?1";
+  ASSERT_THAT(conn_->Execute(
+                  "INSERT INTO r VALUES ($1, $2, $3, $4)",
+                  {SqlValue::Text(text), SqlValue::Json(json),
+                   SqlValue::Bool(true), SqlValue::Int64(-9007199254740993)}),
+              IsOkAndHolds(1));
+  ASSERT_THAT(conn_->Execute("INSERT INTO r VALUES ($1, $2, $3, $4)",
+                             {SqlValue::Null(), SqlValue::Null(),
+                              SqlValue::Bool(false), SqlValue::Null()}),
+              IsOkAndHolds(1));
+  std::vector<std::string> seen;
+  ASSERT_THAT(conn_->Execute("SELECT t, j, b, i FROM r ORDER BY b DESC", {},
+                             [&](const SqlRow& row) {
+                               if (row.Bool(2)) {
+                                 EXPECT_EQ(row.Text(0), text);
+                                 EXPECT_EQ(row.Text(1), json);
+                                 EXPECT_EQ(row.Int64(3), -9007199254740993);
+                               } else {
+                                 EXPECT_TRUE(row.IsNull(0));
+                                 EXPECT_TRUE(row.IsNull(1));
+                                 EXPECT_TRUE(row.IsNull(3));
+                                 EXPECT_EQ(row.Text(0), "");
+                               }
+                               seen.push_back(row.Text(2));
+                               return absl::OkStatus();
+                             }),
+              IsOkAndHolds(2));
+  EXPECT_THAT(seen, ::testing::ElementsAre("t", "f"));
+}
+
+TEST_F(PostgresConnectionTest, RowCallbackErrorStopsAndIsReturned) {
+  int rows = 0;
+  EXPECT_THAT(conn_->Execute("SELECT generate_series(1, 10)", {},
+                             [&](const SqlRow&) {
+                               ++rows;
+                               return absl::DataLossError("stop here");
+                             }),
+              StatusIs(absl::StatusCode::kDataLoss, "stop here"));
+  EXPECT_EQ(rows, 1);
+}
+
+TEST_F(PostgresConnectionTest, NulInTextIsInvalidArgument) {
+  const std::string with_nul("a\0b", 3);
+  EXPECT_THAT(QueryText(*conn_, "SELECT $1::text", {SqlValue::Text(with_nul)}),
+              StatusIs(absl::StatusCode::kInvalidArgument, "NUL"));
+}
+
+TEST_F(PostgresConnectionTest, StatementsArePreparedOncePerConnection) {
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_THAT(
+        QueryText(*conn_, "SELECT $1::bigint + 1", {SqlValue::Int64(i)}),
+        IsOkAndHolds(absl::StrCat(i + 1)));
+  }
+  EXPECT_EQ(conn_->prepared_count(), 1);
+  EXPECT_THAT(QueryText(*conn_, "SELECT count(*) FROM pg_prepared_statements"),
+              IsOkAndHolds("2"));  // and this one
+}
+
+TEST_F(PostgresConnectionTest, PreparedStatementsFalseKeepsNothingOnServer) {
+  ASSERT_OK_AND_ASSIGN(auto unprepared,
+                       ConnectForTest(url_ + "&prepared_statements=false"));
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_THAT(
+        QueryText(*unprepared, "SELECT $1::bigint * 2", {SqlValue::Int64(i)}),
+        IsOkAndHolds(absl::StrCat(i * 2)));
+  }
+  EXPECT_EQ(unprepared->prepared_count(), 0);
+  EXPECT_THAT(
+      QueryText(*unprepared, "SELECT count(*) FROM pg_prepared_statements"),
+      IsOkAndHolds("0"));
+  EXPECT_THAT(
+      ConnectForTest(url_ + "&prepared_statements=maybe"),
+      StatusIs(absl::StatusCode::kInvalidArgument, "prepared_statements"));
+}
+
+TEST_F(PostgresConnectionTest, StalePreparedStatementIsPreparedAgain) {
+  ASSERT_THAT(conn_->ExecuteScript("CREATE TABLE s (a integer)"), IsOk());
+  ASSERT_THAT(conn_->Execute("SELECT * FROM s", {}), IsOk());
+  ASSERT_THAT(conn_->ExecuteScript("ALTER TABLE s ADD COLUMN b text"), IsOk());
+  // "cached plan must not change result type", handled outside a
+  // transaction by preparing the statement again.
+  EXPECT_THAT(conn_->Execute("SELECT * FROM s", {}), IsOk());
+  ASSERT_THAT(conn_->ExecuteScript("DEALLOCATE ALL"), IsOk());
+  EXPECT_THAT(conn_->Execute("SELECT * FROM s", {}), IsOk());
+}
+
+TEST_F(PostgresConnectionTest, CommitAndRollback) {
+  ASSERT_THAT(conn_->ExecuteScript("CREATE TABLE c (a integer)"), IsOk());
+  EXPECT_FALSE(conn_->InTransaction());
+  EXPECT_THAT(conn_->Rollback(), IsOk());  // none open: OK
+  ASSERT_THAT(conn_->Begin(TransactionMode::kWrite), IsOk());
+  EXPECT_TRUE(conn_->InTransaction());
+  EXPECT_THAT(conn_->Begin(TransactionMode::kWrite),
+              StatusIs(absl::StatusCode::kInternal, "already open"));
+  ASSERT_THAT(conn_->Execute("INSERT INTO c VALUES (1)", {}), IsOk());
+  ASSERT_THAT(conn_->Rollback(), IsOk());
+  EXPECT_FALSE(conn_->InTransaction());
+  ASSERT_THAT(conn_->Begin(TransactionMode::kWrite), IsOk());
+  ASSERT_THAT(conn_->Execute("INSERT INTO c VALUES (2)", {}), IsOk());
+  ASSERT_THAT(conn_->Commit(), IsOk());
+  EXPECT_FALSE(conn_->InTransaction());
+  EXPECT_THAT(QueryText(*conn_, "SELECT string_agg(a::text, ',') FROM c"),
+              IsOkAndHolds("2"));
+}
+
+TEST_F(PostgresConnectionTest, ReadTransactionIsOneReadOnlySnapshot) {
+  ASSERT_THAT(conn_->ExecuteScript("CREATE TABLE v (a integer)"), IsOk());
+  ASSERT_OK_AND_ASSIGN(auto other, ConnectForTest(url_));
+  ASSERT_THAT(conn_->Begin(TransactionMode::kRead), IsOk());
+  EXPECT_THAT(QueryText(*conn_, "SELECT count(*) FROM v"), IsOkAndHolds("0"));
+  ASSERT_THAT(other->Execute("INSERT INTO v VALUES (1)", {}), IsOk());
+  EXPECT_THAT(QueryText(*conn_, "SELECT count(*) FROM v"), IsOkAndHolds("0"));
+  EXPECT_THAT(conn_->Execute("INSERT INTO v VALUES (2)", {}),
+              StatusIs(absl::StatusCode::kUnknown, "(SQLSTATE 25006)"));
+  EXPECT_THAT(conn_->Rollback(), IsOk());
+  EXPECT_THAT(QueryText(*conn_, "SELECT count(*) FROM v"), IsOkAndHolds("1"));
+}
+
+TEST_F(PostgresConnectionTest, LibpqKeywordsPassAndParleyOptionsDoNot) {
+  ASSERT_OK_AND_ASSIGN(
+      auto named,
+      ConnectForTest(url_ +
+                     "&application_name=parley-test&connect_timeout=5"
+                     "&sslmode=disable&pool_size=3&max_overflow=1"
+                     "&pool_timeout=2&pool_recycle=60&pool_pre_ping=true"));
+  EXPECT_THAT(QueryText(*named, "SHOW application_name"),
+              IsOkAndHolds("parley-test"));
+  EXPECT_THAT(ConnectForTest(url_ + "&pool_sise=3"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "option \"pool_sise\" is neither a libpq connection "
+                       "keyword nor a Parley option"));
+}
+
+TEST_F(PostgresConnectionTest, MultiHostUrlTriesEachHost) {
+  ASSERT_OK_AND_ASSIGN(StorageUrl url, StorageUrl::Parse(url_));
+  const StorageUrl::Host& host = url.hosts().front();
+  // Port 1 refuses at once; libpq then tries the next host.
+  const std::string multi =
+      absl::StrCat("postgresql://", url.user(), ":", url.password(), "@",
+                   host.host, ":1,", host.host, ":", host.port, "/",
+                   url.database(), "?target_session_attrs=read-write");
+  ASSERT_OK_AND_ASSIGN(auto conn, ConnectForTest(multi));
+  EXPECT_THAT(QueryText(*conn, "SELECT 1"), IsOkAndHolds("1"));
+}
+
+TEST_F(PostgresConnectionTest, PasswordNeverAppearsInErrors) {
+  ASSERT_OK_AND_ASSIGN(std::string base, TestPostgresUrl());
+  // Wrong password on the real server: the password path is exercised.
+  absl::StatusOr<std::unique_ptr<PostgresConnection>> wrong =
+      ConnectForTest(UrlWith(base, kCanary));
+  EXPECT_THAT(wrong, StatusIs(absl::StatusCode::kUnavailable,
+                              "password authentication failed"));
+  EXPECT_THAT(wrong.status().message(), HasSubstr(":***@"));
+  EXPECT_FALSE(sql::IsRetryable(wrong.status()));
+  // Nothing listens on port 1.
+  absl::StatusOr<std::unique_ptr<PostgresConnection>> unreachable =
+      ConnectForTest(UrlWith(base, kCanary, "1"));
+  EXPECT_THAT(unreachable, StatusIs(absl::StatusCode::kUnavailable, ""));
+  // A bad option value, with the password given as an option too.
+  absl::StatusOr<std::unique_ptr<PostgresConnection>> bad_option =
+      ConnectForTest(UrlWith(base, kCanary) +
+                     "?sslmode=sometimes&password=" + kCanary);
+  EXPECT_FALSE(bad_option.ok());
+  for (const absl::Status& status :
+       {wrong.status(), unreachable.status(), bad_option.status()}) {
+    EXPECT_THAT(std::string(status.message()), Not(HasSubstr(kCanary)))
+        << status;
+    EXPECT_THAT(status.ToString(), Not(HasSubstr(kCanary)));
+  }
+}
+
+}  // namespace
+}  // namespace testing
+}  // namespace parley

@@ -1,0 +1,121 @@
+#include "backends/postgres/postgres_error.h"
+
+#include <string>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/cord.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/string_view.h"
+#include "backends/sql/sql_connection.h"
+
+namespace parley {
+namespace postgres {
+namespace {
+
+constexpr absl::string_view kCommitOutcomeUnknownUrl =
+    "type.parley.dev/postgres.CommitOutcomeUnknown";
+
+absl::StatusCode CodeForSqlState(absl::string_view state) {
+  const absl::string_view sqlstate_class = state.substr(0, 2);
+  if (state == "23505") return absl::StatusCode::kAlreadyExists;
+  if (sqlstate_class == "08" || state == "57P01" || state == "57P02" ||
+      state == "57P03") {
+    return absl::StatusCode::kUnavailable;
+  }
+  if (state == "40001" || state == "40P01") return absl::StatusCode::kAborted;
+  if (sqlstate_class == "53") return absl::StatusCode::kResourceExhausted;
+  if (state == "57014") return absl::StatusCode::kDeadlineExceeded;
+  if (sqlstate_class == "42") return absl::StatusCode::kInternal;
+  if (sqlstate_class == "22") return absl::StatusCode::kInvalidArgument;
+  if (state == "XX001" || state == "XX002") return absl::StatusCode::kDataLoss;
+  return absl::StatusCode::kUnknown;
+}
+
+// libpq's own messages span lines ("server closed the connection
+// unexpectedly\n\tThis probably means ...\n") and end with a newline: one
+// line, trimmed, reads better inside a Status.
+std::string OneLine(absl::string_view text) {
+  std::vector<absl::string_view> lines;
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    line = absl::StripAsciiWhitespace(line);
+    if (!line.empty()) lines.push_back(line);
+  }
+  return absl::StrJoin(lines, "; ");
+}
+
+}  // namespace
+
+absl::Status PostgresStatus(const PGresult* result_or_null, const PGconn* conn,
+                            absl::string_view context) {
+  const char* state = nullptr;
+  const char* primary = nullptr;
+  if (result_or_null != nullptr) {
+    state = PQresultErrorField(result_or_null, PG_DIAG_SQLSTATE);
+    primary = PQresultErrorField(result_or_null, PG_DIAG_MESSAGE_PRIMARY);
+  }
+  std::string message;
+  if (primary != nullptr && *primary != '\0') {
+    message = OneLine(primary);
+  } else if (result_or_null != nullptr &&
+             *PQresultErrorMessage(result_or_null) != '\0') {
+    message = OneLine(PQresultErrorMessage(result_or_null));
+  } else {
+    message = OneLine(PQerrorMessage(conn));
+  }
+  if (message.empty()) message = "unknown error";
+
+  // libpq reports a lost connection, an out-of-memory and a protocol error
+  // with no SQLSTATE (libpqxx notes the same): only the connection's state
+  // tells the first apart.
+  const bool has_state = state != nullptr && *state != '\0';
+  absl::StatusCode code = absl::StatusCode::kUnknown;
+  if (has_state) {
+    code = CodeForSqlState(state);
+    // A data exception's primary message may quote the offending value
+    // ('invalid input syntax for type integer: "abc"'); values never go
+    // into a Status, so keep only the part before the quote.
+    if (absl::string_view(state).substr(0, 2) == "22") {
+      const size_t colon = message.find(": ");
+      if (colon != std::string::npos) message.resize(colon);
+    }
+  }
+  if (PQstatus(conn) == CONNECTION_BAD &&
+      (!has_state || code == absl::StatusCode::kUnknown)) {
+    code = absl::StatusCode::kUnavailable;
+  }
+  if (has_state) absl::StrAppend(&message, " (SQLSTATE ", state, ")");
+  absl::Status status(code, absl::StrCat(context, ": postgresql: ", message));
+  // A serialization failure or deadlock undid the whole transaction, and a
+  // lost connection took its transaction with it: either way nothing was
+  // applied, and running the transaction again on another connection is
+  // what the caller would do (see PostgresConnection::Commit for the one
+  // loss that is not like this).
+  if (code == absl::StatusCode::kAborted ||
+      code == absl::StatusCode::kUnavailable) {
+    status = sql::MarkRetryable(std::move(status));
+  }
+  return status;
+}
+
+absl::Status CommitOutcomeUnknownError(absl::string_view context,
+                                       absl::string_view cause) {
+  absl::Status status(
+      absl::StatusCode::kUnknown,
+      absl::StrCat(context,
+                   ": commit outcome unknown: the connection was lost during "
+                   "COMMIT; the transaction may or may not have been applied (",
+                   cause, ")"));
+  status.SetPayload(kCommitOutcomeUnknownUrl, absl::Cord("1"));
+  return status;
+}
+
+bool IsCommitOutcomeUnknown(const absl::Status& status) {
+  return status.GetPayload(kCommitOutcomeUnknownUrl).has_value();
+}
+
+}  // namespace postgres
+}  // namespace parley

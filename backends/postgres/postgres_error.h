@@ -1,0 +1,59 @@
+// The one place a libpq error becomes an absl::Status in the PostgreSQL
+// backend (after libpqxx's src/result.cxx, which maps SQLSTATEs the same
+// way).
+#ifndef PARLEY_BACKENDS_POSTGRES_POSTGRES_ERROR_H_
+#define PARLEY_BACKENDS_POSTGRES_POSTGRES_ERROR_H_
+
+#include <postgresql/libpq-fe.h>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+
+namespace parley {
+namespace postgres {
+
+// Returns a Status for the failed libpq call described by `context` ("insert
+// conversation", "connect to postgresql://bob:***@db/chat"), reading the
+// SQLSTATE and primary message of `result_or_null` when there is one, else
+// the connection's last error. The message is
+// "context: postgresql: <primary message> (SQLSTATE xxxxx)"; it never
+// carries a statement's parameters, the server's DETAIL (which quotes row
+// values) or the connection string. The code says what the caller should do
+// next:
+//   23505 unique_violation                        AlreadyExists
+//   class 08, 57P01 admin_shutdown, 57P02
+//   crash_shutdown, 57P03 cannot_connect_now,
+//   or no SQLSTATE and the connection is broken   Unavailable (retry the call)
+//   40001 serialization_failure, 40P01 deadlock   Aborted (retry the
+//                                                 transaction)
+//   class 53 insufficient resources               ResourceExhausted
+//   57014 query_canceled (statement_timeout)      DeadlineExceeded
+//   class 42 syntax error or access rule          Internal (a bug in our SQL)
+//   class 22 data exception                       InvalidArgument
+//   XX001 data_corrupted, XX002 index_corrupted   DataLoss
+//   anything else                                 Unknown
+// Aborted and Unavailable statuses are marked sql::MarkRetryable: the
+// transaction they ended left nothing behind and may be run again (on
+// another connection).
+// REQUIRES: `conn` is not null.
+absl::Status PostgresStatus(const PGresult* result_or_null, const PGconn* conn,
+                            absl::string_view context);
+
+// The status of a COMMIT whose connection was lost before its answer came:
+// code Unknown, because the server may have committed the transaction or
+// not, and a payload that IsCommitOutcomeUnknown() recognizes. The message
+// says "commit outcome unknown: the connection was lost during COMMIT; the
+// transaction may or may not have been applied". Callers must not blindly
+// retry a non-idempotent transaction after this error: check first whether
+// its effect is present.
+absl::Status CommitOutcomeUnknownError(absl::string_view context,
+                                       absl::string_view cause);
+
+// True when `status` (or a status annotated from it, see storage/status_util.h)
+// is a CommitOutcomeUnknownError.
+bool IsCommitOutcomeUnknown(const absl::Status& status);
+
+}  // namespace postgres
+}  // namespace parley
+
+#endif  // PARLEY_BACKENDS_POSTGRES_POSTGRES_ERROR_H_
