@@ -175,8 +175,14 @@ std::string RedactRawUrl(absl::string_view raw) {
       query_from = colon + 4;
     }
   }
-  const size_t q = out.find('?', query_from);
-  if (q == out.npos) return out;
+  size_t q = out.find('?', query_from);
+  if (q == out.npos) {
+    // The '?' may have been hidden with the rest (a ':' and an '@' inside
+    // the query: "?application_name=a:b@c&password=..."): then what
+    // follows the '@' may be query text, and its secrets are hidden too.
+    if (query_from == start) return out;
+    q = query_from;  // the '@'
+  }
   const absl::string_view view = out;
   return absl::StrCat(view.substr(0, q + 1),
                       RedactRawQuery(view.substr(q + 1)));

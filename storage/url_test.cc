@@ -536,6 +536,23 @@ TEST(StorageUrlRedactedTest, PasswordNeverAppearsInErrors) {
   }
 }
 
+// Found by tests/fuzz/url_fuzzer: a ':' and an '@' in an earlier option
+// made the error redaction hide from the ':' to the '@' and with it the '?',
+// so the secret options after the '@' were shown.
+TEST(StorageUrlRedactedTest, PasswordOptionAfterColonAndAtIsHiddenInErrors) {
+  const std::string c(kCanary);
+  const std::string battery[] = {
+      "postgresql://db/chat?application_name=a:b@c&password=" + c + "&x=%zz",
+      "postgresql://db/chat?options=-c%20x:y@z&sslpassword=" + c + "&sslmode",
+      "postgresql://bob:" + c + "@db/chat?application_name=a:b@c&x=%zz",
+  };
+  for (const std::string& url : battery) {
+    const std::string message = ErrorMessage(url);
+    EXPECT_THAT(message, Not(HasSubstr("CANARY"))) << url << "\n" << message;
+    EXPECT_THAT(message, Not(HasSubstr("s3cret"))) << url << "\n" << message;
+  }
+}
+
 TEST(StorageUrlRedactedTest, RoundTripThroughRedactedIsStable) {
   for (absl::string_view text : {
            "json:data",

@@ -13,6 +13,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev
   postgresql            # a throwaway server for the tests
   python3               # checks against CPython's json module
+  clang-14 libclang-rt-14-dev pkg-config  # tests/fuzz: libFuzzer, sanitizers
 )
 
 missing=()

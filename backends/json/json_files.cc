@@ -15,11 +15,25 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "backends/json/json_error.h"
+#include "backends/json/json_files_internal.h"
 #include "storage/status_macros.h"
 
 namespace parley {
 namespace json_backend {
 namespace {
+
+int RealOpen(const char* path, int flags, mode_t mode) {
+  return ::open(path, flags, mode);
+}
+
+constexpr FileOps kRealFileOps = {&RealOpen, &::write,  &::fsync, &::rename,
+                                  &::link,   &::unlink, &::mkdir, &::rmdir};
+
+// Every system call that creates, changes or removes a file goes through
+// Ops(), the one place tests inject faults (json_files_internal.h).
+std::atomic<const FileOps*> file_ops{&kRealFileOps};
+
+const FileOps& Ops() { return *file_ops.load(std::memory_order_acquire); }
 
 // Coarser than any file system's timestamp granularity we expect (ext4 and
 // xfs stamp with the kernel's coarse clock, a few ms), with margin for the
@@ -39,7 +53,7 @@ UniqueFd MakeFd(int fd) { return UniqueFd(new int(fd)); }
 int OpenRetry(const char* path, int flags, mode_t mode = 0) {
   int fd;
   do {
-    fd = ::open(path, flags | O_CLOEXEC, mode);
+    fd = Ops().open(path, flags | O_CLOEXEC, mode);
   } while (fd < 0 && errno == EINTR);
   return fd;
 }
@@ -56,7 +70,7 @@ FileIdentity IdentityOf(const struct stat& st) {
 absl::Status SyncFolder(const std::string& folder) {
   UniqueFd fd = MakeFd(OpenRetry(folder.c_str(), O_RDONLY | O_DIRECTORY));
   if (*fd < 0) return PosixError(absl::StrCat("open folder ", folder), errno);
-  if (::fsync(*fd) != 0) {
+  if (Ops().fsync(*fd) != 0) {
     return PosixError(absl::StrCat("fsync folder ", folder), errno);
   }
   return absl::OkStatus();
@@ -69,10 +83,17 @@ std::string ParentOf(const std::string& path) {
   return path.substr(0, slash);
 }
 
+// `folder`/<prefix><pid>-<counter>: unique across threads and processes.
+std::string UniqueName(const std::string& folder, absl::string_view prefix) {
+  static std::atomic<uint64_t> counter{0};
+  return absl::StrCat(folder, "/", prefix, ::getpid(), "-",
+                      counter.fetch_add(1, std::memory_order_relaxed));
+}
+
 absl::Status WriteAll(int fd, absl::string_view bytes,
                       absl::string_view display) {
   while (!bytes.empty()) {
-    ssize_t n = ::write(fd, bytes.data(), bytes.size());
+    ssize_t n = Ops().write(fd, bytes.data(), bytes.size());
     if (n < 0) {
       if (errno == EINTR) continue;
       return PosixError(absl::StrCat("write ", display), errno);
@@ -83,6 +104,18 @@ absl::Status WriteAll(int fd, absl::string_view bytes,
 }
 
 }  // namespace
+
+const FileOps& RealFileOps() { return kRealFileOps; }
+
+void SetFileOpsForTesting(const FileOps* ops) {
+  static FileOps installed;
+  if (ops == nullptr) {
+    file_ops.store(&kRealFileOps, std::memory_order_release);
+    return;
+  }
+  installed = *ops;
+  file_ops.store(&installed, std::memory_order_release);
+}
 
 int64_t NowNs() {
   struct timespec ts;
@@ -144,17 +177,14 @@ absl::StatusOr<FileIdentity> WriteFileAtomically(const std::string& folder,
   // and it does not depend on the id's length (an id near NAME_MAX would
   // otherwise overflow it). pid + counter make it unique across threads
   // and processes; O_EXCL makes sure.
-  static std::atomic<uint64_t> counter{0};
   const std::string target = absl::StrCat(folder, "/", name);
-  const std::string temp =
-      absl::StrCat(folder, "/.parley-tmp-", ::getpid(), "-",
-                   counter.fetch_add(1, std::memory_order_relaxed));
+  const std::string temp = UniqueName(folder, ".parley-tmp-");
   UniqueFd fd = MakeFd(
       OpenRetry(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_TRUNC, 0666));
   if (*fd < 0) return PosixError(absl::StrCat("create ", display), errno);
 
   auto fail = [&temp](absl::Status status) {
-    ::unlink(temp.c_str());
+    Ops().unlink(temp.c_str());
     return status;
   };
   absl::Status written = WriteAll(*fd, bytes, display);
@@ -164,7 +194,7 @@ absl::StatusOr<FileIdentity> WriteFileAtomically(const std::string& folder,
     // Best effort: a file we cannot chmod keeps the default mode.
     ::fchmod(*fd, old.st_mode & 07777);
   }
-  if (sync && ::fsync(*fd) != 0) {
+  if (sync && Ops().fsync(*fd) != 0) {
     return fail(PosixError(absl::StrCat("fsync ", display), errno));
   }
   struct stat st;
@@ -176,10 +206,43 @@ absl::StatusOr<FileIdentity> WriteFileAtomically(const std::string& folder,
   if (::close(fd_value) != 0 && errno != EINTR) {
     return fail(PosixError(absl::StrCat("close ", display), errno));
   }
-  if (::rename(temp.c_str(), target.c_str()) != 0) {
-    return fail(PosixError(absl::StrCat("rename onto ", display), errno));
+  // With `sync`, the call reports success only once the folder's fsync made
+  // the rename durable. When that fsync fails the call fails, and a failed
+  // call must leave the store as it was (a caller retrying an append must
+  // not append twice): so the replaced file is kept under a second name
+  // until then, and put back if the fsync fails.
+  std::string backup;
+  if (sync) {
+    backup = UniqueName(folder, ".parley-old-");
+    if (Ops().link(target.c_str(), backup.c_str()) != 0) {
+      if (errno != ENOENT) {
+        return fail(PosixError(absl::StrCat("keep old ", display), errno));
+      }
+      backup.clear();  // a new file: undone by removing it
+    }
   }
-  if (sync) RETURN_IF_ERROR(SyncFolder(folder));
+  if (Ops().rename(temp.c_str(), target.c_str()) != 0) {
+    absl::Status status =
+        PosixError(absl::StrCat("rename onto ", display), errno);
+    if (!backup.empty()) ::unlink(backup.c_str());
+    return fail(status);
+  }
+  if (sync) {
+    absl::Status synced = SyncFolder(folder);
+    if (!synced.ok()) {
+      const int undone = backup.empty()
+                             ? Ops().unlink(target.c_str())
+                             : Ops().rename(backup.c_str(), target.c_str());
+      if (undone != 0) {
+        return PosixError(absl::StrCat("undo the replacement of ", display,
+                                       " after \"", synced.message(), "\""),
+                          errno);
+      }
+      return synced;
+    }
+    // Best effort: a backup that stays is a dot file no listing counts.
+    if (!backup.empty()) ::unlink(backup.c_str());
+  }
   return IdentityOf(st);
 }
 
@@ -187,11 +250,31 @@ absl::StatusOr<bool> RemoveFile(const std::string& folder,
                                 const std::string& name, bool sync,
                                 absl::string_view display) {
   const std::string target = absl::StrCat(folder, "/", name);
-  if (::unlink(target.c_str()) != 0) {
+  if (!sync) {
+    if (Ops().unlink(target.c_str()) != 0) {
+      if (errno == ENOENT || errno == ENOTDIR) return false;
+      return PosixError(absl::StrCat("remove ", display), errno);
+    }
+    return true;
+  }
+  // As in WriteFileAtomically: the file moves to a dot name (which no
+  // listing counts) and goes for good only once the folder's fsync
+  // succeeded; if that fails, it moves back and the call fails.
+  const std::string backup = UniqueName(folder, ".parley-old-");
+  if (Ops().rename(target.c_str(), backup.c_str()) != 0) {
     if (errno == ENOENT || errno == ENOTDIR) return false;
     return PosixError(absl::StrCat("remove ", display), errno);
   }
-  if (sync) RETURN_IF_ERROR(SyncFolder(folder));
+  absl::Status synced = SyncFolder(folder);
+  if (!synced.ok()) {
+    if (Ops().rename(backup.c_str(), target.c_str()) != 0) {
+      return PosixError(absl::StrCat("undo the removal of ", display,
+                                     " after \"", synced.message(), "\""),
+                        errno);
+    }
+    return synced;
+  }
+  ::unlink(backup.c_str());  // best effort, as above
   return true;
 }
 
@@ -204,17 +287,24 @@ absl::Status MakeFolders(const std::string& path, bool sync,
   }
   const std::string parent = ParentOf(path);
   if (parent != path) RETURN_IF_ERROR(MakeFolders(parent, sync, created));
-  if (::mkdir(path.c_str(), 0777) != 0) {
+  if (Ops().mkdir(path.c_str(), 0777) != 0) {
     if (errno == EEXIST) return absl::OkStatus();  // another process won
     return PosixError(absl::StrCat("create folder ", path), errno);
   }
+  if (sync) {
+    absl::Status synced = SyncFolder(parent);
+    if (!synced.ok()) {
+      // The call fails: leave no folder it made.
+      Ops().rmdir(path.c_str());
+      return synced;
+    }
+  }
   if (created != nullptr) created->push_back(path);
-  if (sync) RETURN_IF_ERROR(SyncFolder(parent));
   return absl::OkStatus();
 }
 
 absl::Status RemoveFolderIfEmpty(const std::string& path, bool sync) {
-  if (::rmdir(path.c_str()) != 0) {
+  if (Ops().rmdir(path.c_str()) != 0) {
     if (errno == ENOENT || errno == ENOTEMPTY || errno == EEXIST) {
       return absl::OkStatus();
     }
