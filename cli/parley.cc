@@ -5,6 +5,11 @@
 //                          [--exchanges N] [--seed N]
 //   parley schema status   [--url URL]
 //   parley schema upgrade  [--url URL]
+//   parley migrate         --from URL|--in FILE --to URL [--verify]
+//                          [--skip-bad] [--batch N]
+//   parley verify          --from URL|--in FILE --to URL [--skip-bad]
+//   parley export          --from URL --out FILE [--skip-bad]
+//   parley import          --in FILE --to URL [--verify] [--skip-bad]
 //
 // The store is --url, else $DATABASE_URL, else the JSON store in ./data.
 #include <unistd.h>
@@ -25,6 +30,7 @@
 #include "api/storage.h"
 #include "backends/builtin_backends.h"
 #include "cli/command_line.h"
+#include "cli/migrate_commands.h"
 #include "storage/backend.h"
 #include "storage/status_macros.h"
 #include "storage/url.h"
@@ -43,6 +49,14 @@ constexpr char kUsage[] =
     "  schema status        the store's schema version and pending "
     "migrations\n"
     "  schema upgrade       apply pending schema migrations\n"
+    "  migrate              copy every record --from URL (or --in FILE) "
+    "--to URL,\n"
+    "                       all-or-nothing; a second run changes nothing\n"
+    "  verify               compare --from URL (or --in FILE) with --to URL "
+    "record\n"
+    "                       by record; exit status 1 on any difference\n"
+    "  export               write --from URL to --out FILE (NDJSON)\n"
+    "  import               load --in FILE into --to URL (as migrate)\n"
     "\n"
     "options:\n"
     "  --url URL            the store (default: $DATABASE_URL, else "
@@ -50,7 +64,13 @@ constexpr char kUsage[] =
     "  --users N            demo: users (default 20)\n"
     "  --conversations N    demo: conversations per user (default 3)\n"
     "  --exchanges N        demo: exchanges per conversation (default 2)\n"
-    "  --seed N             demo: seed (default 42)\n";
+    "  --seed N             demo: seed (default 42)\n"
+    "  --from URL / --to URL    migrate, verify, export, import: the stores\n"
+    "  --in FILE / --out FILE   import, export: the export file\n"
+    "  --verify             migrate, import: verify afterwards\n"
+    "  --skip-bad           skip, list and count unreadable source records\n"
+    "  --batch N            migrate, import: progress every N records "
+    "(default 100)\n";
 
 absl::Status Info(const CommandLine& args) {
   ASSIGN_OR_RETURN(auto storage, Storage::Open(args.Url()));
@@ -187,6 +207,14 @@ int Main(int argc, char** argv) {
     status = Demo(*args);
   } else if (command == "schema") {
     status = Schema(*args);
+  } else if (command == "migrate") {
+    status = MigrateCommand(*args);
+  } else if (command == "verify") {
+    status = VerifyCommand(*args);
+  } else if (command == "export") {
+    status = ExportCommand(*args);
+  } else if (command == "import") {
+    status = ImportCommand(*args);
   } else {
     std::fprintf(stderr, "parley: unknown command \"%s\"\n%s", command.c_str(),
                  kUsage);

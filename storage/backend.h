@@ -49,6 +49,19 @@ class RecordVisitor {
   virtual absl::Status OnProfile(const Profile& profile) = 0;
   virtual absl::Status OnSubscription(const Subscription& subscription) = 0;
   virtual absl::Status OnConversation(const Conversation& conversation) = 0;
+
+  // Called by Scan instead of stopping when the stored record `id` of `kind`
+  // ("profile", "subscription" or "conversation") cannot be read back
+  // (`status` is its DataLoss error, naming the record or file). Returning OK
+  // skips the record and lets the scan go on; returning an error stops the
+  // scan with it. The default returns `status`: a scan stops at the first
+  // unreadable record.
+  virtual absl::Status OnBadRecord(absl::string_view kind, absl::string_view id,
+                                   const absl::Status& status) {
+    (void)kind;
+    (void)id;
+    return status;
+  }
 };
 
 // What every backend factory is given besides the URL.
@@ -165,8 +178,10 @@ class Backend {
   virtual absl::StatusOr<StoreCounts> Count() = 0;
 
   // Visits every profile, then every subscription, then every conversation
-  // (with messages), each kind in ascending id order. Stops at, and returns,
-  // the first error the visitor returns.
+  // (with messages), each kind in ascending id order (bytewise, as
+  // std::string compares). Stops at, and returns, the first error the
+  // visitor returns. A record that cannot be read back (DataLoss) goes to
+  // visitor.OnBadRecord, and the scan goes on when that returns OK.
   virtual absl::Status Scan(RecordVisitor& visitor) = 0;
 
   // ---- Schema versions (SQL stores; a JSON store reports 0 and 0) -----------

@@ -570,27 +570,46 @@ absl::StatusOr<StoreCounts> JsonStore::Count() {
 
 absl::Status JsonStore::Scan(RecordVisitor& visitor) {
   // One record in memory at a time; a file removed after the listing is
-  // skipped.
+  // skipped. A file that cannot be read back goes to OnBadRecord, which
+  // decides whether the scan goes on (migration's --skip-bad).
+  auto visit = [&visitor](RecordKind kind, const std::string& id,
+                          const absl::Status& read,
+                          auto&& on_record) -> absl::Status {
+    if (read.code() == absl::StatusCode::kDataLoss) {
+      return visitor.OnBadRecord(KindName(kind), id, read);
+    }
+    if (!read.ok()) return read;
+    return on_record();
+  };
   ASSIGN_OR_RETURN(std::vector<std::string> ids, ListIds(RecordKind::kProfile));
   for (const std::string& id : ids) {
-    ASSIGN_OR_RETURN(std::optional<Profile> profile, GetProfile(id));
-    if (profile.has_value()) RETURN_IF_ERROR(visitor.OnProfile(*profile));
+    absl::StatusOr<std::optional<Profile>> profile = GetProfile(id);
+    RETURN_IF_ERROR(visit(RecordKind::kProfile, id, profile.status(), [&] {
+      return profile->has_value() ? visitor.OnProfile(**profile)
+                                  : absl::OkStatus();
+    }));
   }
   ASSIGN_OR_RETURN(ids, ListIds(RecordKind::kSubscription));
   for (const std::string& id : ids) {
-    ASSIGN_OR_RETURN(std::optional<Subscription> subscription,
-                     GetSubscription(id));
-    if (subscription.has_value()) {
-      RETURN_IF_ERROR(visitor.OnSubscription(*subscription));
-    }
+    absl::StatusOr<std::optional<Subscription>> subscription =
+        GetSubscription(id);
+    RETURN_IF_ERROR(
+        visit(RecordKind::kSubscription, id, subscription.status(), [&] {
+          return subscription->has_value()
+                     ? visitor.OnSubscription(**subscription)
+                     : absl::OkStatus();
+        }));
   }
   ASSIGN_OR_RETURN(ids, ListIds(RecordKind::kConversation));
   for (const std::string& id : ids) {
-    ASSIGN_OR_RETURN(std::optional<Conversation> conversation,
-                     GetConversation(id));
-    if (conversation.has_value()) {
-      RETURN_IF_ERROR(visitor.OnConversation(*conversation));
-    }
+    absl::StatusOr<std::optional<Conversation>> conversation =
+        GetConversation(id);
+    RETURN_IF_ERROR(
+        visit(RecordKind::kConversation, id, conversation.status(), [&] {
+          return conversation->has_value()
+                     ? visitor.OnConversation(**conversation)
+                     : absl::OkStatus();
+        }));
   }
   return absl::OkStatus();
 }

@@ -1,0 +1,88 @@
+// Copying every record of one store into another: `parley migrate` and
+// `parley import`.
+//
+// Design.
+// - Streaming: the source is read with RecordSource::Scan (Backend::Scan),
+//   one record at a time; each is compared with the destination's record of
+//   the same id (a point read) and written only when absent or different.
+//   Memory does not grow with the store.
+// - Idempotent: equal records (same canonical text, storage/record_digest.h)
+//   are skipped, so a second run adds nothing and changes nothing. When the
+//   destination's record differs, the source wins ("updated"). Records only
+//   the destination holds are kept (`parley verify` reports them as extra).
+// - Read-only source: the copy sees the source only as a RecordSource
+//   (Count and Scan); OpenSourceStore never creates or upgrades anything.
+// - All-or-nothing destination:
+//     SQL stores (sqlite, postgresql): the whole copy runs inside ONE
+//       Backend::RunInTransaction of the destination; an error or a killed
+//       process rolls it back. --batch only sets how often progress is
+//       reported.
+//     JSON stores: the result is built in a staging folder beside the
+//       destination and swapped in with one atomic rename (see
+//       storage/migrate_staging.h). When nothing changed the staging folder
+//       is dropped and the destination is not touched at all. While it runs,
+//       the destination's whole-store lock is held, so writers through
+//       Parley wait instead of being lost at the swap (a process that keeps
+//       the store open across the swap keeps its lock file handle on the
+//       old tree: stop long-running writers first).
+// - Bad records: a record the source cannot read back (DataLoss) stops the
+//   run with an error naming it, unless skip_bad, which skips, lists and
+//   counts it (RecordVisitor::OnBadRecord).
+#ifndef PARLEY_STORAGE_MIGRATE_H_
+#define PARLEY_STORAGE_MIGRATE_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+
+#include "absl/status/statusor.h"
+#include "storage/backend.h"
+#include "storage/migrate_source.h"
+#include "storage/migrate_stats.h"
+#include "storage/url.h"
+
+namespace parley {
+
+// Opens the backend a URL names (backends/builtin_backends.h OpenBackend in
+// the tool; a wrapping opener in tests). storage/ never includes a backend.
+using BackendOpener = std::function<absl::StatusOr<std::unique_ptr<Backend>>(
+    const StorageUrl&, const BackendOptions&)>;
+
+struct MigrateOptions {
+  // Skip, list and count unreadable source records instead of failing.
+  bool skip_bad = false;
+  // on_progress is called every `batch_size` records (and at the end).
+  int64_t batch_size = 100;
+  std::function<void(int64_t records_done)> on_progress;
+  // Called after each record is handled (tests: inject a crash midway).
+  std::function<void(int64_t records_done)> after_record_for_testing;
+};
+
+// Copies every record of `source` into `destination`, as described above,
+// with no atomicity of its own (the caller gives a transaction's Backend).
+// Errors name the record (kind and id) and keep their code.
+absl::StatusOr<MigrationStats> CopyRecords(RecordSource& source,
+                                           Backend& destination,
+                                           const MigrateOptions& options);
+
+// The all-or-nothing migration into the store `destination` names: a
+// staging folder for json:, one transaction otherwise. The destination is
+// opened with `open` (schema created or upgraded as needed).
+absl::StatusOr<MigrationStats> MigrateInto(RecordSource& source,
+                                           const StorageUrl& destination,
+                                           const BackendOpener& open,
+                                           const MigrateOptions& options);
+
+// Opens a store to read from. NotFound when a JSON folder or SQLite file
+// does not exist (instead of an empty store created on the way); the schema
+// is never created or upgraded (an older one is FailedPrecondition).
+absl::StatusOr<std::unique_ptr<Backend>> OpenSourceStore(
+    const StorageUrl& url, const BackendOpener& open);
+
+// InvalidArgument when `a` and `b` name the same store (same folder or
+// file, however written).
+absl::Status CheckDistinctStores(const StorageUrl& a, const StorageUrl& b);
+
+}  // namespace parley
+
+#endif  // PARLEY_STORAGE_MIGRATE_H_
