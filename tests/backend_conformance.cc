@@ -24,6 +24,14 @@
 namespace parley {
 namespace testing {
 
+std::string FreshJsonUrl() { return "json:" + FreshTempDir("json_store"); }
+
+std::string FreshSqliteFileUrl() {
+  return "sqlite:///" + FreshTempDir("sqlite_store") + "/parley.db";
+}
+
+std::string FreshSqliteMemoryUrl() { return "sqlite:///:memory:"; }
+
 void BackendConformanceTest::SetUp() {
   url_ = GetParam().fresh_url();
   StorageOptions options;

@@ -44,6 +44,12 @@ struct BackendUnderTest {
   bool through_async = false;
 };
 
+// Fresh empty stores for the instantiations (PostgreSQL's is
+// FreshPostgresUrl in backends/postgres/postgres_test_store.h).
+std::string FreshJsonUrl();
+std::string FreshSqliteFileUrl();
+std::string FreshSqliteMemoryUrl();
+
 inline std::ostream& operator<<(std::ostream& os, const BackendUnderTest& b) {
   return os << b.name;
 }

@@ -7,12 +7,10 @@ namespace parley {
 namespace testing {
 namespace {
 
-std::string JsonStore() { return "json:" + FreshTempDir("json_store"); }
-
-INSTANTIATE_TEST_SUITE_P(
-    JsonAsync, BackendConformanceTest,
-    ::testing::Values(BackendUnderTest{"json_async", JsonStore, true}),
-    [](const auto& info) { return info.param.name; });
+INSTANTIATE_TEST_SUITE_P(JsonAsync, BackendConformanceTest,
+                         ::testing::Values(BackendUnderTest{
+                             "json_async", FreshJsonUrl, true}),
+                         [](const auto& info) { return info.param.name; });
 
 }  // namespace
 }  // namespace testing

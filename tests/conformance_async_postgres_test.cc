@@ -9,11 +9,10 @@ namespace parley {
 namespace testing {
 namespace {
 
-INSTANTIATE_TEST_SUITE_P(
-    PostgresAsync, BackendConformanceTest,
-    ::testing::Values(BackendUnderTest{"postgresql_async", FreshPostgresUrl,
-                                       true}),
-    [](const auto& info) { return info.param.name; });
+INSTANTIATE_TEST_SUITE_P(PostgresAsync, BackendConformanceTest,
+                         ::testing::Values(BackendUnderTest{
+                             "postgresql_async", FreshPostgresUrl, true}),
+                         [](const auto& info) { return info.param.name; });
 
 }  // namespace
 }  // namespace testing

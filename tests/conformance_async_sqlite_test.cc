@@ -7,16 +7,11 @@ namespace parley {
 namespace testing {
 namespace {
 
-std::string SqliteFile() {
-  return "sqlite:///" + FreshTempDir("sqlite_store") + "/parley.db";
-}
-std::string SqliteMemory() { return "sqlite:///:memory:"; }
-
 INSTANTIATE_TEST_SUITE_P(
     SqliteAsync, BackendConformanceTest,
-    ::testing::Values(BackendUnderTest{"sqlite_file_async", SqliteFile, true},
-                      BackendUnderTest{"sqlite_memory_async", SqliteMemory,
-                                       true}),
+    ::testing::Values(
+        BackendUnderTest{"sqlite_file_async", FreshSqliteFileUrl, true},
+        BackendUnderTest{"sqlite_memory_async", FreshSqliteMemoryUrl, true}),
     [](const auto& info) { return info.param.name; });
 
 }  // namespace

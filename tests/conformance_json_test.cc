@@ -6,10 +6,9 @@ namespace parley {
 namespace testing {
 namespace {
 
-std::string JsonStore() { return "json:" + FreshTempDir("json_store"); }
-
 INSTANTIATE_TEST_SUITE_P(Json, BackendConformanceTest,
-                         ::testing::Values(BackendUnderTest{"json", JsonStore}),
+                         ::testing::Values(BackendUnderTest{"json",
+                                                            FreshJsonUrl}),
                          [](const auto& info) { return info.param.name; });
 
 }  // namespace

@@ -9,10 +9,10 @@ namespace parley {
 namespace testing {
 namespace {
 
-INSTANTIATE_TEST_SUITE_P(
-    Postgres, BackendConformanceTest,
-    ::testing::Values(BackendUnderTest{"postgresql", FreshPostgresUrl}),
-    [](const auto& info) { return info.param.name; });
+INSTANTIATE_TEST_SUITE_P(Postgres, BackendConformanceTest,
+                         ::testing::Values(BackendUnderTest{"postgresql",
+                                                            FreshPostgresUrl}),
+                         [](const auto& info) { return info.param.name; });
 
 }  // namespace
 }  // namespace testing

@@ -6,15 +6,10 @@ namespace parley {
 namespace testing {
 namespace {
 
-std::string SqliteFile() {
-  return "sqlite:///" + FreshTempDir("sqlite_store") + "/parley.db";
-}
-std::string SqliteMemory() { return "sqlite:///:memory:"; }
-
 INSTANTIATE_TEST_SUITE_P(
     Sqlite, BackendConformanceTest,
-    ::testing::Values(BackendUnderTest{"sqlite_file", SqliteFile},
-                      BackendUnderTest{"sqlite_memory", SqliteMemory}),
+    ::testing::Values(BackendUnderTest{"sqlite_file", FreshSqliteFileUrl},
+                      BackendUnderTest{"sqlite_memory", FreshSqliteMemoryUrl}),
     [](const auto& info) { return info.param.name; });
 
 }  // namespace
