@@ -5,6 +5,16 @@
 #                                        #   export TEST_POSTGRES_URL=...
 #   bash tests/pg_test_server.sh env     # print that line again
 #   bash tests/pg_test_server.sh stop    # stop it and delete its folder
+#   bash tests/pg_test_server.sh stop-server   # stop the server process
+#                                        #   only, keeping its folder
+#   bash tests/pg_test_server.sh start-server  # start it again, on the
+#                                        #   same port with the same role
+#                                        #   and password
+#
+# Bazel kills every process a test leaves behind, and a postmaster that a
+# test started is one of them. So `start` also leaves a small restarter
+# process outside the test's process tree (it ends with the folder), and
+# start-server, when that restarter runs, asks it to start the server.
 #
 #   eval "$(bash tests/pg_test_server.sh start)"
 #   bazel test //backends/postgres:all --test_env=TEST_POSTGRES_URL
@@ -19,6 +29,10 @@
 # folder only the server's user can enter.
 #
 # fsync is off: a crash loses the data, which is all throwaway.
+#
+# The server's cluster_name is its folder: Bazel passes only
+# TEST_POSTGRES_URL to a test, so a test that stops and starts the server
+# (tests/reliability/server_fault_test.cc) asks it `SHOW cluster_name`.
 #
 # PG_TEST_SERVER_OPTS adds server options ("-c log_statement=all").
 #
@@ -71,6 +85,18 @@ dump_log() {
   fi
 }
 
+# Starts the server in $DATA on port $1; fails if it does not come up.
+start_postmaster() {
+  as_server_user "$PG_BIN/pg_ctl" -D "$DATA" -l "$LOG" -w -t 30 \
+    -o "-c listen_addresses=127.0.0.1 -c port=$1 \
+        -c unix_socket_directories=$PG_TEST_DIR \
+        -c cluster_name=$PG_TEST_DIR \
+        -c max_connections=200 -c shared_buffers=32MB \
+        -c fsync=off -c synchronous_commit=off -c full_page_writes=off \
+        ${PG_TEST_SERVER_OPTS:-}" \
+    start >/dev/null 2>&1
+}
+
 start() {
   [ -x "$PG_BIN/initdb" ] ||
     die "PostgreSQL server binaries not found (PG_BIN=$PG_BIN); install the postgresql package"
@@ -108,13 +134,7 @@ start() {
     port="$(free_port)"
     # Another process may take the port between free_port and the bind:
     # try again with a new one.
-    if as_server_user "$PG_BIN/pg_ctl" -D "$DATA" -l "$LOG" -w -t 30 \
-      -o "-c listen_addresses=127.0.0.1 -c port=$port \
-          -c unix_socket_directories=$PG_TEST_DIR \
-          -c max_connections=200 -c shared_buffers=32MB \
-          -c fsync=off -c synchronous_commit=off -c full_page_writes=off \
-          ${PG_TEST_SERVER_OPTS:-}" \
-      start >/dev/null 2>&1; then
+    if start_postmaster "$port"; then
       break
     fi
     port=""
@@ -151,12 +171,16 @@ SQL
   (umask 077 && printf '%s\n' "$url" >"$PG_TEST_DIR/url.tmp" &&
     mv "$PG_TEST_DIR/url.tmp" "$PG_TEST_DIR/url")
   (umask 077 && printf "export TEST_POSTGRES_URL='%s'\n" "$url" >"$PG_TEST_DIR/env")
+  start_restarter
   echo "pg_test_server: PostgreSQL $(as_server_user "$PG_BIN/postgres" -V |
     awk '{print $3}') on 127.0.0.1:$port, folder $PG_TEST_DIR" >&2
   print_env
 }
 
 stop_quietly() {
+  if [ -f "$PG_TEST_DIR/restarter.pid" ]; then
+    kill "$(cat "$PG_TEST_DIR/restarter.pid")" 2>/dev/null || true
+  fi
   if [ -f "$DATA/postmaster.pid" ]; then
     as_server_user "$PG_BIN/pg_ctl" -D "$DATA" -m immediate -w -t 30 stop \
       >/dev/null 2>&1 || true
@@ -175,10 +199,87 @@ stop() {
   echo "pg_test_server: stopped, $PG_TEST_DIR removed" >&2
 }
 
+# Stops the server process (ending every session), keeping its folder, so
+# that start-server brings the same server back.
+stop_server() {
+  [ -f "$PG_TEST_DIR/url" ] || die "no server in $PG_TEST_DIR; run: $0 start"
+  if is_running; then
+    as_server_user "$PG_BIN/pg_ctl" -D "$DATA" -m fast -w -t 30 stop \
+      >/dev/null 2>&1 || die "the server did not stop"
+  fi
+}
+
+# Starts the server stop-server stopped: same folder, port, role and
+# password, so TEST_POSTGRES_URL works again.
+start_server() {
+  [ -f "$PG_TEST_DIR/url" ] || die "no server in $PG_TEST_DIR; run: $0 start"
+  is_running && return 0
+  local port
+  port="$(sed -E 's|.*@127\.0\.0\.1:([0-9]+)/.*|\1|' "$PG_TEST_DIR/url")"
+  [[ "$port" =~ ^[0-9]+$ ]] || die "no port in $PG_TEST_DIR/url"
+  if ! start_postmaster "$port"; then
+    dump_log
+    die "the server did not start again on port $port"
+  fi
+}
+
+# Runs serve_restarts in the background, detached from this script's
+# output (a caller that reads it, like `$(... start)`, must see its end).
+start_restarter() {
+  PG_TEST_DIR="$PG_TEST_DIR" PG_BIN="$PG_BIN" setsid bash "$(readlink -f "$0")" \
+    serve-restarts </dev/null >>"$PG_TEST_DIR/restarter.log" 2>&1 &
+  echo $! >"$PG_TEST_DIR/restarter.pid"
+}
+
+restarter_running() {
+  [ -f "$PG_TEST_DIR/restarter.pid" ] &&
+    kill -0 "$(cat "$PG_TEST_DIR/restarter.pid")" 2>/dev/null
+}
+
+# Starts the server whenever start-request appears, answering in
+# start-done; ends when the folder goes, or after 24 hours.
+serve_restarts() {
+  local polls=0
+  while [ -d "$PG_TEST_DIR" ] && [ $polls -lt 864000 ]; do
+    if [ -f "$PG_TEST_DIR/start-request" ]; then
+      rm -f "$PG_TEST_DIR/start-request"
+      local result=ok
+      (start_server) || result=failed
+      echo "$result" >"$PG_TEST_DIR/start-done.tmp"
+      mv "$PG_TEST_DIR/start-done.tmp" "$PG_TEST_DIR/start-done"
+    fi
+    sleep 0.1
+    polls=$((polls + 1))
+  done
+}
+
+# start-server: through the restarter when it runs, else directly.
+request_start() {
+  if ! restarter_running; then
+    start_server
+    return
+  fi
+  rm -f "$PG_TEST_DIR/start-done"
+  touch "$PG_TEST_DIR/start-request"
+  local polls
+  for polls in $(seq 600); do
+    if [ -f "$PG_TEST_DIR/start-done" ]; then
+      [ "$(cat "$PG_TEST_DIR/start-done")" = ok ] ||
+        die "the server did not start again (log: $LOG)"
+      return 0
+    fi
+    sleep 0.1
+  done
+  die "the restarter did not answer within 60 s"
+}
+
 case "${1:-}" in
   start) start ;;
   stop) stop ;;
   env) print_env ;;
+  stop-server) stop_server ;;
+  start-server) request_start ;;
+  serve-restarts) serve_restarts ;;
   status)
     if is_running; then
       echo "running" && print_env
@@ -187,7 +288,7 @@ case "${1:-}" in
     fi
     ;;
   *)
-    echo "usage: $0 start|stop|env|status" >&2
+    echo "usage: $0 start|stop|env|status|stop-server|start-server" >&2
     exit 2
     ;;
 esac

@@ -139,7 +139,8 @@ TEST_P(ConcurrencyTest, ConcurrentAppendsAreAllStoredInWriterOrder) {
 
 INSTANTIATE_TEST_SUITE_P(Backends, ConcurrencyTest,
                          ::testing::Values(JsonReliabilityBackend(),
-                                           SqliteReliabilityBackend()),
+                                           SqliteReliabilityBackend(),
+                                           PostgresReliabilityBackend()),
                          [](const auto& info) { return info.param.name; });
 
 }  // namespace

@@ -3,10 +3,19 @@
 #ifndef PARLEY_TESTS_RELIABILITY_RELIABILITY_BACKENDS_H_
 #define PARLEY_TESTS_RELIABILITY_RELIABILITY_BACKENDS_H_
 
+#include <unistd.h>
+
 #include <functional>
+#include <memory>
 #include <ostream>
 #include <string>
 
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "gtest/gtest.h"
+#include "tests/reliability/postgres_admin.h"
 #include "tests/temp_dir.h"
 
 namespace parley {
@@ -16,6 +25,11 @@ struct ReliabilityBackend {
   std::string name;
   // A new empty store: its URL, and the folder that holds its files.
   std::function<void(std::string* url, std::string* folder)> fresh;
+  // Client-server stores only (null otherwise): waits until the server has
+  // ended every session of the killed clients of store `url`. Until then a
+  // COMMIT a killed client sent may still take effect, so the store is not
+  // yet what its clients left behind.
+  std::function<absl::Status(const std::string& url)> await_clients_gone;
 };
 
 inline std::ostream& operator<<(std::ostream& os,
@@ -24,16 +38,58 @@ inline std::ostream& operator<<(std::ostream& os,
 }
 
 inline ReliabilityBackend JsonReliabilityBackend() {
-  return {"json", [](std::string* url, std::string* folder) {
+  return {"json",
+          [](std::string* url, std::string* folder) {
             *folder = FreshTempDir("json_store");
             *url = "json:" + *folder;
-          }};
+          },
+          nullptr};
 }
 
 inline ReliabilityBackend SqliteReliabilityBackend() {
-  return {"sqlite", [](std::string* url, std::string* folder) {
+  return {"sqlite",
+          [](std::string* url, std::string* folder) {
             *folder = FreshTempDir("sqlite_store");
             *url = "sqlite:///" + *folder + "/store.db";
+          },
+          nullptr};
+}
+
+// The application_name every client of a PostgresReliabilityBackend store
+// uses, for counting its sessions.
+inline std::string ReliabilityApplicationName(absl::string_view url) {
+  constexpr absl::string_view kKey = "application_name=";
+  const size_t at = url.find(kKey);
+  if (at == absl::string_view::npos) return "";
+  absl::string_view name = url.substr(at + kKey.size());
+  return std::string(name.substr(0, name.find('&')));
+}
+
+// A new schema on the server TEST_POSTGRES_URL names; there is no folder.
+inline ReliabilityBackend PostgresReliabilityBackend() {
+  return {"postgresql",
+          [](std::string* url, std::string* folder) {
+            folder->clear();
+            absl::StatusOr<std::unique_ptr<PostgresAdmin>> admin =
+                PostgresAdmin::Connect();
+            absl::StatusOr<std::string> store =
+                admin.ok()
+                    ? (*admin)->NewStore(absl::StrCat(
+                          "application_name=parley_reliability_", ::getpid()))
+                    : admin.status();
+            if (!store.ok()) {
+              ADD_FAILURE() << "no fresh PostgreSQL store: " << store.status();
+              *url = "unavailable:no-test-postgres-server";
+              return;
+            }
+            *url = *store;
+          },
+          [](const std::string& url) -> absl::Status {
+            absl::StatusOr<std::unique_ptr<PostgresAdmin>> admin =
+                PostgresAdmin::Connect();
+            if (!admin.ok()) return admin.status();
+            return (*admin)->AwaitSessionsAtMost(
+                ReliabilityApplicationName(url), 0, absl::Seconds(10));
           }};
 }
 
