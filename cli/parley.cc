@@ -69,7 +69,9 @@ constexpr char kUsage[] =
     "  --in FILE / --out FILE   import, export: the export file\n"
     "  --verify             migrate, import: verify afterwards\n"
     "  --skip-bad           skip, list and count unreadable source records\n"
-    "  --batch N            migrate, import: progress every N records "
+    "  --batch N            migrate, import: records read, compared and "
+    "written per\n"
+    "                       round trip, and progress every N records "
     "(default 100)\n";
 
 absl::Status Info(const CommandLine& args) {

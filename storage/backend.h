@@ -15,6 +15,7 @@
 #ifndef PARLEY_STORAGE_BACKEND_H_
 #define PARLEY_STORAGE_BACKEND_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -83,6 +84,55 @@ struct BackendOptions {
   SchemaPolicy schema_policy = SchemaPolicy::kUpgrade;
 };
 
+// Whole records to store (BulkBackend::PutBatch) or that were read
+// (BulkBackend::GetBatch).
+struct RecordBatch {
+  std::vector<Profile> profiles;
+  std::vector<Subscription> subscriptions;
+  std::vector<Conversation> conversations;  // each with all its messages
+
+  size_t size() const {
+    return profiles.size() + subscriptions.size() + conversations.size();
+  }
+  bool empty() const { return size() == 0; }
+};
+
+// The ids of records to read with BulkBackend::GetBatch.
+struct RecordIds {
+  std::vector<std::string> profiles;       // user ids
+  std::vector<std::string> subscriptions;  // user ids
+  std::vector<std::string> conversations;  // conversation ids
+};
+
+// Many whole records in one call, for migration: what a backend can do in a
+// few statements instead of several per record. A separate interface rather
+// than more Backend methods (see the note on Backend); a Backend that has
+// one returns it from Backend::bulk().
+//
+// Thread safety and the codes that may be returned besides those listed:
+// as Backend.
+class BulkBackend {
+ public:
+  virtual ~BulkBackend() = default;
+
+  // Stores every record of `batch` with the meaning of PutProfile,
+  // PutSubscription and PutConversation called for each in that order
+  // (profiles, subscriptions, conversations; a later record with the same id
+  // as an earlier one wins): each replaces the stored record of its id,
+  // messages included. SQL stores write the batch in one transaction with
+  // multi-row statements; a JSON store writes record by record (all or
+  // nothing only inside RunInTransaction). InvalidArgument, as Put*, when a
+  // record holds a value that is not JSON where JSON is required.
+  virtual absl::Status PutBatch(const RecordBatch& batch) = 0;
+
+  // The stored records with the ids `ids` lists, as GetProfile,
+  // GetSubscription and GetConversation (messages included, in order) would
+  // return them, from one snapshot on SQL stores. Ids with no record are
+  // left out, and an id listed twice gives its record once; the order within
+  // each kind is unspecified.
+  virtual absl::StatusOr<RecordBatch> GetBatch(const RecordIds& ids) = 0;
+};
+
 // Where a store's schema stands.
 struct SchemaStatus {
   // The version the store is at: 0 for an empty store (no tables), -1 for
@@ -94,6 +144,12 @@ struct SchemaStatus {
   std::vector<std::string> pending;
 };
 
+// The interface is deliberately narrow: one method per operation of the
+// contract, each doing its work in one unit (see the file comment). It has
+// reached about 20 methods, so new groups of operations go in interfaces of
+// their own rather than here (BulkBackend, for migration), reached through
+// one accessor each, and flags or option bags are never added to existing
+// methods.
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -145,7 +201,8 @@ class Backend {
   // whose expires_at is null or later than `active_at` (timestamp text,
   // compared as text: both are isoformat() strings).
   virtual absl::StatusOr<int64_t> CountConversations(
-      absl::string_view user_id, std::optional<absl::string_view> active_at) = 0;
+      absl::string_view user_id,
+      std::optional<absl::string_view> active_at) = 0;
 
   // ---- Profiles -----------------------------------------------------------
 
@@ -200,6 +257,15 @@ class Backend {
   // the call. See each backend for the isolation it gives.
   virtual absl::Status RunInTransaction(
       absl::FunctionRef<absl::Status(Backend&)> fn) = 0;
+
+  // ---- Other interfaces -----------------------------------------------------
+
+  // This backend's bulk operations, or null when it has none (a caller then
+  // uses the per-record methods above). The object belongs to this Backend
+  // and lives as long as it; a transaction view's bulk() writes inside that
+  // transaction. Every built-in backend has one; wrappers (such as a test's
+  // fault injector) may not.
+  virtual BulkBackend* bulk() { return nullptr; }
 };
 
 }  // namespace parley

@@ -2,13 +2,16 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <filesystem>
 #include <optional>
 #include <string>
 #include <system_error>
 #include <utility>
+#include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "storage/migrate_staging.h"
@@ -19,47 +22,117 @@
 namespace parley {
 namespace {
 
-// Handles each source record: compare with the destination, write when it
-// differs, count.
+// BulkBackend over a backend that has none (a wrapper, say): its
+// per-record methods, one record at a time.
+class RecordByRecord final : public BulkBackend {
+ public:
+  explicit RecordByRecord(Backend& backend) : backend_(backend) {}
+
+  absl::Status PutBatch(const RecordBatch& batch) override {
+    for (const Profile& p : batch.profiles) {
+      RETURN_IF_ERROR(Annotate(backend_.PutProfile(p),
+                               absl::StrCat("profile ", p.user_id())));
+    }
+    for (const Subscription& s : batch.subscriptions) {
+      RETURN_IF_ERROR(Annotate(backend_.PutSubscription(s),
+                               absl::StrCat("subscription ", s.user_id())));
+    }
+    for (const Conversation& c : batch.conversations) {
+      RETURN_IF_ERROR(Annotate(backend_.PutConversation(c),
+                               absl::StrCat("conversation ", c.id())));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<RecordBatch> GetBatch(const RecordIds& ids) override {
+    RecordBatch out;
+    for (const std::string& id : ids.profiles) {
+      ASSIGN_OR_RETURN(std::optional<Profile> p, backend_.GetProfile(id));
+      if (p.has_value()) out.profiles.push_back(*std::move(p));
+    }
+    for (const std::string& id : ids.subscriptions) {
+      ASSIGN_OR_RETURN(std::optional<Subscription> s,
+                       backend_.GetSubscription(id));
+      if (s.has_value()) out.subscriptions.push_back(*std::move(s));
+    }
+    for (const std::string& id : ids.conversations) {
+      ASSIGN_OR_RETURN(std::optional<Conversation> c,
+                       backend_.GetConversation(id));
+      if (c.has_value()) out.conversations.push_back(*std::move(c));
+    }
+    return out;
+  }
+
+ private:
+  Backend& backend_;
+};
+
+const std::string& IdOf(const Profile& p) { return p.user_id(); }
+const std::string& IdOf(const Subscription& s) { return s.user_id(); }
+const std::string& IdOf(const Conversation& c) { return c.id(); }
+
+std::vector<Profile>& RecordsOf(RecordBatch& b, const Profile*) {
+  return b.profiles;
+}
+std::vector<Subscription>& RecordsOf(RecordBatch& b, const Subscription*) {
+  return b.subscriptions;
+}
+std::vector<Conversation>& RecordsOf(RecordBatch& b, const Conversation*) {
+  return b.conversations;
+}
+std::vector<std::string>& IdsOf(RecordIds& ids, RecordKind kind) {
+  switch (kind) {
+    case RecordKind::kProfile:
+      return ids.profiles;
+    case RecordKind::kSubscription:
+      return ids.subscriptions;
+    case RecordKind::kConversation:
+      break;
+  }
+  return ids.conversations;
+}
+
+// Handles the source records a batch at a time: reads the destination's
+// records of the batch's ids in one BulkBackend::GetBatch, compares, and
+// writes the absent or different ones in one PutBatch. A batch holds records
+// of one kind (Scan gives the kinds in turn), so each kind's time and each
+// error's context is that kind's.
 class CopyVisitor final : public RecordVisitor {
  public:
   CopyVisitor(Backend& destination, const MigrateOptions& options,
               MigrationStats* stats)
-      : destination_(destination),
+      : fallback_(destination),
+        bulk_(destination.bulk() != nullptr ? *destination.bulk() : fallback_),
         options_(options),
+        batch_size_(std::max<int64_t>(options.batch_size, 1)),
         stats_(stats),
         timer_(stats) {}
 
   absl::Status OnProfile(const Profile& profile) override {
-    return Copy(
-        RecordKind::kProfile, profile.user_id(), profile, 0,
-        [&]() { return destination_.GetProfile(profile.user_id()); },
-        [&]() { return destination_.PutProfile(profile); });
+    return Add(RecordKind::kProfile, profile, 0);
   }
   absl::Status OnSubscription(const Subscription& subscription) override {
-    return Copy(
-        RecordKind::kSubscription, subscription.user_id(), subscription, 0,
-        [&]() { return destination_.GetSubscription(subscription.user_id()); },
-        [&]() { return destination_.PutSubscription(subscription); });
+    return Add(RecordKind::kSubscription, subscription, 0);
   }
   absl::Status OnConversation(const Conversation& conversation) override {
-    return Copy(
-        RecordKind::kConversation, conversation.id(), conversation,
-        conversation.messages_size(),
-        [&]() { return destination_.GetConversation(conversation.id()); },
-        [&]() { return destination_.PutConversation(conversation); });
+    return Add(RecordKind::kConversation, conversation,
+               conversation.messages_size());
   }
   absl::Status OnBadRecord(absl::string_view kind, absl::string_view id,
                            const absl::Status& status) override {
     ASSIGN_OR_RETURN(RecordKind parsed, ParseRecordKind(kind));
+    if (parsed != kind_) RETURN_IF_ERROR(Flush());
     timer_.Enter(parsed);
     RETURN_IF_ERROR(Bad(parsed, id, status));
     return Done();
   }
 
-  void Finish() {
+  // Writes what is still pending; call once the scan is over.
+  absl::Status Finish() {
+    RETURN_IF_ERROR(Flush());
     timer_.Finish();
     if (options_.on_progress) options_.on_progress(done_);
+    return absl::OkStatus();
   }
 
  private:
@@ -72,8 +145,7 @@ class CopyVisitor final : public RecordVisitor {
 
   absl::Status Done() {
     ++done_;
-    if (options_.on_progress && options_.batch_size > 0 &&
-        done_ % options_.batch_size == 0) {
+    if (options_.on_progress && done_ % batch_size_ == 0) {
       options_.on_progress(done_);
     }
     if (options_.after_record_for_testing) {
@@ -82,46 +154,114 @@ class CopyVisitor final : public RecordVisitor {
     return absl::OkStatus();
   }
 
-  template <typename Record, typename GetFn, typename PutFn>
-  absl::Status Copy(RecordKind kind, const std::string& id,
-                    const Record& record, int64_t messages, GetFn get,
-                    PutFn put) {
+  template <typename Record>
+  absl::Status Add(RecordKind kind, const Record& record, int64_t messages) {
+    if (kind != kind_) RETURN_IF_ERROR(Flush());
+    kind_ = kind;
     timer_.Enter(kind);
-    const std::string what = absl::StrCat(RecordKindName(kind), " ", id);
     absl::StatusOr<std::string> text = CanonicalRecordJson(record);
     if (!text.ok()) {
-      RETURN_IF_ERROR(Bad(kind, id, Annotate(text.status(), what)));
+      RETURN_IF_ERROR(
+          Bad(kind, IdOf(record),
+              Annotate(text.status(),
+                       absl::StrCat(RecordKindName(kind), " ", IdOf(record)))));
       return Done();
     }
-    KindStats& stats = stats_->of(kind);
-    ++stats.read;
+    ++stats_->of(kind).read;
     stats_->messages_read += messages;
-    auto existing = get();
+    RecordsOf(pending_, &record).push_back(record);
+    texts_.push_back(*std::move(text));
+    messages_.push_back(messages);
+    if (static_cast<int64_t>(texts_.size()) >= batch_size_) return Flush();
+    return absl::OkStatus();
+  }
+
+  absl::Status Flush() {
+    if (texts_.empty()) return absl::OkStatus();
+    switch (kind_) {
+      case RecordKind::kProfile:
+        RETURN_IF_ERROR(FlushKind(pending_.profiles));
+        break;
+      case RecordKind::kSubscription:
+        RETURN_IF_ERROR(FlushKind(pending_.subscriptions));
+        break;
+      case RecordKind::kConversation:
+        RETURN_IF_ERROR(FlushKind(pending_.conversations));
+        break;
+    }
+    pending_ = RecordBatch();
+    texts_.clear();
+    messages_.clear();
+    return absl::OkStatus();
+  }
+
+  template <typename Record>
+  absl::Status FlushKind(const std::vector<Record>& records) {
+    // "conversations a ... z": what a batch's errors name.
+    const std::string what = absl::StrCat(
+        records.size(), " ", RecordKindName(kind_), "s (",
+        IdOf(records.front()),
+        records.size() > 1 ? absl::StrCat(" ... ", IdOf(records.back())) : "",
+        ")");
+    RecordIds ids;
+    std::vector<std::string>& kind_ids = IdsOf(ids, kind_);
+    kind_ids.reserve(records.size());
+    for (const Record& r : records) kind_ids.push_back(IdOf(r));
+    absl::StatusOr<RecordBatch> existing = bulk_.GetBatch(ids);
     if (!existing.ok()) {
       return Annotate(existing.status(),
                       absl::StrCat("read ", what, " in the destination"));
     }
-    if (existing->has_value()) {
-      // A destination record that cannot be put in canonical form is
-      // different by definition: the source's replaces it.
-      absl::StatusOr<std::string> old = CanonicalRecordJson(**existing);
-      if (old.ok() && *old == *text) {
-        ++stats.unchanged;
-        return Done();
-      }
+    // A destination record that cannot be put in canonical form is
+    // different by definition: the source's replaces it.
+    absl::flat_hash_map<std::string, std::string> old;
+    for (const Record& r : RecordsOf(*existing, &records.front())) {
+      absl::StatusOr<std::string> text = CanonicalRecordJson(r);
+      old[IdOf(r)] = text.ok() ? *std::move(text) : std::string();
     }
-    RETURN_IF_ERROR(
-        Annotate(put(), absl::StrCat("write ", what, " to the destination")));
-    ++(existing->has_value() ? stats.updated : stats.added);
-    stats_->messages_written += messages;
-    return Done();
+    RecordBatch writes;
+    std::vector<Record>& to_write = RecordsOf(writes, &records.front());
+    // 0 unchanged, 1 added, 2 updated.
+    std::vector<int> outcome(records.size(), 0);
+    for (size_t i = 0; i < records.size(); ++i) {
+      auto it = old.find(IdOf(records[i]));
+      if (it != old.end() && !it->second.empty() && it->second == texts_[i]) {
+        continue;
+      }
+      outcome[i] = it == old.end() ? 1 : 2;
+      to_write.push_back(records[i]);
+    }
+    if (!to_write.empty()) {
+      RETURN_IF_ERROR(
+          Annotate(bulk_.PutBatch(writes),
+                   absl::StrCat("write ", what, " to the destination")));
+    }
+    KindStats& stats = stats_->of(kind_);
+    for (size_t i = 0; i < records.size(); ++i) {
+      if (outcome[i] == 0) {
+        ++stats.unchanged;
+      } else {
+        ++(outcome[i] == 1 ? stats.added : stats.updated);
+        stats_->messages_written += messages_[i];
+      }
+      RETURN_IF_ERROR(Done());
+    }
+    return absl::OkStatus();
   }
 
-  Backend& destination_;
+  RecordByRecord fallback_;
+  BulkBackend& bulk_;
   const MigrateOptions& options_;
+  const int64_t batch_size_;
   MigrationStats* const stats_;
   KindTimer timer_;
   int64_t done_ = 0;
+  // The batch being gathered: records of kind_, their canonical texts and
+  // message counts, in scan order.
+  RecordKind kind_ = RecordKind::kProfile;
+  RecordBatch pending_;
+  std::vector<std::string> texts_;
+  std::vector<int64_t> messages_;
 };
 
 bool PathExists(const std::string& path) {
@@ -184,7 +324,7 @@ absl::StatusOr<MigrationStats> CopyRecords(RecordSource& source,
   MigrationStats stats;
   CopyVisitor visitor(destination, options, &stats);
   RETURN_IF_ERROR(source.Scan(visitor));
-  visitor.Finish();
+  RETURN_IF_ERROR(visitor.Finish());
   return stats;
 }
 

@@ -2,10 +2,14 @@
 // `parley import`.
 //
 // Design.
-// - Streaming: the source is read with RecordSource::Scan (Backend::Scan),
-//   one record at a time; each is compared with the destination's record of
-//   the same id (a point read) and written only when absent or different.
-//   Memory does not grow with the store.
+// - Streaming, in batches: the source is read with RecordSource::Scan
+//   (Backend::Scan) and its records gathered into batches of
+//   MigrateOptions::batch_size records of one kind. The destination's records
+//   of a batch's ids are read with one BulkBackend::GetBatch, compared, and
+//   the absent or different ones written with one BulkBackend::PutBatch: on
+//   SQL stores a few multi-row statements per batch instead of several round
+//   trips per record (a destination without bulk() is read and written record
+//   by record). Memory holds one batch, not the store.
 // - Idempotent: equal records (same canonical text, storage/record_digest.h)
 //   are skipped, so a second run adds nothing and changes nothing. When the
 //   destination's record differs, the source wins ("updated"). Records only
@@ -15,8 +19,8 @@
 // - All-or-nothing destination:
 //     SQL stores (sqlite, postgresql): the whole copy runs inside ONE
 //       Backend::RunInTransaction of the destination; an error or a killed
-//       process rolls it back. --batch only sets how often progress is
-//       reported.
+//       process rolls it back. --batch sets the batch size, not the
+//       transaction's.
 //     JSON stores: the result is built in a staging folder beside the
 //       destination and swapped in with one atomic rename (see
 //       storage/migrate_staging.h). When nothing changed the staging folder
@@ -51,16 +55,21 @@ using BackendOpener = std::function<absl::StatusOr<std::unique_ptr<Backend>>(
 struct MigrateOptions {
   // Skip, list and count unreadable source records instead of failing.
   bool skip_bad = false;
-  // on_progress is called every `batch_size` records (and at the end).
+  // Records per batch (read and written together; values below 1 mean 1).
+  // Larger batches mean fewer round trips and more memory: a batch of
+  // conversations holds them with all their messages. on_progress is called
+  // every `batch_size` records (and at the end).
   int64_t batch_size = 100;
   std::function<void(int64_t records_done)> on_progress;
-  // Called after each record is handled (tests: inject a crash midway).
+  // Called after each record is handled, that is once its batch is written
+  // (tests: inject a crash midway).
   std::function<void(int64_t records_done)> after_record_for_testing;
 };
 
 // Copies every record of `source` into `destination`, as described above,
 // with no atomicity of its own (the caller gives a transaction's Backend).
-// Errors name the record (kind and id) and keep their code.
+// Errors keep their code and name the record (kind and id), or the batch
+// (kind, first and last id) when the destination failed a batch.
 absl::StatusOr<MigrationStats> CopyRecords(RecordSource& source,
                                            Backend& destination,
                                            const MigrateOptions& options);
