@@ -1,16 +1,13 @@
 #include "tests/reliability/postgres_admin.h"
 
 #include <postgresql/libpq-fe.h>
-#include <unistd.h>
 
-#include <atomic>
 #include <cstdlib>
 #include <utility>
 
-#include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
+#include "backends/postgres/postgres_test_store.h"
 
 namespace parley {
 namespace testing {
@@ -101,25 +98,7 @@ absl::StatusOr<std::string> PostgresAdmin::QueryValue(const char* sql,
 
 absl::StatusOr<std::string> PostgresAdmin::NewStore(
     absl::string_view extra_options) {
-  if (base_url_.find('?') != std::string::npos) {
-    return absl::InvalidArgumentError(
-        "TEST_POSTGRES_URL has query options; the reliability tests add "
-        "their own");
-  }
-  // Unique across the processes Bazel runs at once and across runs against
-  // the same server.
-  static std::atomic<int> counter{0};
-  absl::BitGen bits;
-  const std::string schema =
-      absl::StrFormat("parley_r_%d_%d_%08x", getpid(), counter.fetch_add(1),
-                      absl::Uniform<uint32_t>(bits));
-  absl::StatusOr<std::string> created =
-      QueryValue(absl::StrCat("CREATE SCHEMA ", schema).c_str(), "");
-  if (!created.ok()) return created.status();
-  std::string url =
-      absl::StrCat(base_url_, "?options=-csearch_path%3D", schema);
-  if (!extra_options.empty()) absl::StrAppend(&url, "&", extra_options);
-  return url;
+  return NewPostgresTestStore(extra_options);
 }
 
 absl::StatusOr<int> PostgresAdmin::CountSessions(

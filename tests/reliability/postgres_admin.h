@@ -2,8 +2,8 @@
 // names, for what the reliability tests ask the server itself: a fresh
 // store, the sessions a client holds, the server's folder.
 //
-// It speaks libpq directly because //backends/postgres:postgres_test_store
-// is visible to //tests only; no libpq type appears in this header.
+// Fresh stores come from //backends/postgres:postgres_test_store; the rest
+// speaks libpq directly, and no libpq type appears in this header.
 #ifndef PARLEY_TESTS_RELIABILITY_POSTGRES_ADMIN_H_
 #define PARLEY_TESTS_RELIABILITY_POSTGRES_ADMIN_H_
 
@@ -29,7 +29,7 @@ class PostgresAdmin {
   PostgresAdmin(const PostgresAdmin&) = delete;
   PostgresAdmin& operator=(const PostgresAdmin&) = delete;
 
-  // A store in a new, empty schema (as NewPostgresTestStore does), with
+  // A store in a new, empty schema (NewPostgresTestStore), with
   // `extra_options` ("pool_size=2&application_name=x") added to the URL.
   absl::StatusOr<std::string> NewStore(absl::string_view extra_options);
 

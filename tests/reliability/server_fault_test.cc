@@ -69,7 +69,7 @@ absl::Status RunServerScript(const std::string& folder,
                              const std::string& command) {
   Subprocess script(
       {"/usr/bin/env", absl::StrCat("PG_TEST_DIR=", folder), "/bin/bash",
-       RunfilePath("tests/reliability/pg_test_server.sh"), command});
+       RunfilePath("tests/pg_test_server.sh"), command});
   if (!script.started()) {
     return absl::InternalError("pg_test_server.sh: could not start");
   }

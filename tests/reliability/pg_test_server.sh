@@ -1,1 +1,0 @@
-../pg_test_server.sh
