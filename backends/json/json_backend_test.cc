@@ -331,6 +331,34 @@ TEST(JsonBackendTest, WritesLeaveNoTemporaryFiles) {
                                                     "conversations", "data"}));
 }
 
+// A writer killed between creating its temporary file and renaming it
+// leaves ".parley-tmp-<pid>-<n>" behind: the next writer in that folder
+// removes those of dead processes, and a reader touches nothing.
+TEST(JsonBackendTest, FirstWriteSweepsTemporaryFilesOfDeadWriters) {
+  const std::string dir = FreshDir("stale_temp");
+  {
+    auto backend = Open(dir);
+    ASSERT_TRUE(backend->CreateConversation(MakeConversation("c1", "u1")).ok());
+  }
+  const pid_t dead = fork();
+  if (dead == 0) _exit(0);
+  ASSERT_GT(dead, 0);
+  ASSERT_EQ(waitpid(dead, nullptr, 0), dead);
+  const std::string folder = dir + "/conversations";
+  const std::string stale_tmp = absl::StrCat(".parley-tmp-", dead, "-0");
+  const std::string stale_old = absl::StrCat(".parley-old-", dead, "-3");
+  const std::string live = absl::StrCat(".parley-tmp-", getpid(), "-999999");
+  for (const std::string& name : {stale_tmp, stale_old, live}) {
+    std::ofstream(folder + "/" + name) << "{\"id\": \"c1\", \"partial";
+  }
+  auto backend = Open(dir);
+  ASSERT_TRUE(backend->GetConversation("c1").ok());
+  ASSERT_TRUE(backend->ListConversations("u1").ok());
+  EXPECT_EQ(ListDir(folder).size(), 4u);  // reading removes nothing
+  ASSERT_TRUE(backend->AppendMessage("c1", UserMessage("hi")).ok());
+  EXPECT_EQ(ListDir(folder), (std::vector<std::string>{live, "c1.json"}));
+}
+
 // ---- Ids and damaged files
 // -----------------------------------------------------
 

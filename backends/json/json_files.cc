@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -13,7 +14,9 @@
 #include <utility>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "backends/json/json_error.h"
 #include "backends/json/json_files_internal.h"
 #include "storage/status_macros.h"
@@ -312,6 +315,43 @@ absl::Status RemoveFolderIfEmpty(const std::string& path, bool sync) {
   }
   if (sync) return SyncFolder(ParentOf(path));
   return absl::OkStatus();
+}
+
+absl::StatusOr<int> RemoveStaleTempFiles(const std::string& folder) {
+  std::unique_ptr<DIR, int (*)(DIR*)> dir(::opendir(folder.c_str()),
+                                          &::closedir);
+  if (dir == nullptr) {
+    if (errno == ENOENT || errno == ENOTDIR) return 0;
+    return PosixError(absl::StrCat("list ", folder), errno);
+  }
+  std::vector<std::string> stale;
+  while (struct dirent* entry = ::readdir(dir.get())) {
+    absl::string_view name(entry->d_name);
+    absl::string_view rest = name;
+    if (!absl::ConsumePrefix(&rest, ".parley-tmp-") &&
+        !absl::ConsumePrefix(&rest, ".parley-old-")) {
+      continue;
+    }
+    int pid = 0;
+    const size_t dash = rest.find('-');
+    if (dash == absl::string_view::npos ||
+        !absl::SimpleAtoi(rest.substr(0, dash), &pid) || pid <= 0) {
+      continue;
+    }
+    // kill(pid, 0) fails with ESRCH only when no such process exists.
+    if (::kill(pid, 0) == 0 || errno != ESRCH) continue;
+    stale.emplace_back(name);
+  }
+  int removed = 0;
+  for (const std::string& name : stale) {
+    const std::string path = absl::StrCat(folder, "/", name);
+    if (Ops().unlink(path.c_str()) == 0) {
+      ++removed;
+    } else if (errno != ENOENT) {
+      return PosixError(absl::StrCat("remove stale ", path), errno);
+    }
+  }
+  return removed;
 }
 
 absl::StatusOr<std::vector<std::string>> ListRecordIds(

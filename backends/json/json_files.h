@@ -70,6 +70,14 @@ absl::StatusOr<FileIdentity> WriteFileAtomically(const std::string& folder,
                                                  bool sync,
                                                  absl::string_view display);
 
+// Removes the ".parley-tmp-<pid>-<n>" and ".parley-old-<pid>-<n>" files that
+// WriteFileAtomically and RemoveFile leave in `folder` when their process is
+// killed midway, for pids that no longer run (a live process may still be
+// using its own). Safe at any time: such a file is never the only copy of
+// an acknowledged write. Returns how many it removed; a missing folder has
+// none.
+absl::StatusOr<int> RemoveStaleTempFiles(const std::string& folder);
+
 // Unlinks `folder`/`name` and fsyncs the folder (when `sync`). Returns
 // whether the file existed.
 absl::StatusOr<bool> RemoveFile(const std::string& folder,

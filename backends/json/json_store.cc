@@ -177,6 +177,7 @@ absl::Status JsonStore::Write(Txn* txn, RecordKind kind, absl::string_view id,
   const std::string name = StoreLayout::FileName(id);
   const std::string display = StoreLayout::Display(kind, folder, id);
   if (old == nullptr) RETURN_IF_ERROR(MakeFolder(txn, folder_path));
+  SweepOnce(folder_path);
   if (txn != nullptr) txn->journal.RecordFile(folder_path, name, display, old);
   IndexFacts facts;
   if (kind != RecordKind::kProfile) {
@@ -195,6 +196,16 @@ absl::Status JsonStore::Write(Txn* txn, RecordKind kind, absl::string_view id,
                             write_start);
   }
   return absl::OkStatus();
+}
+
+void JsonStore::SweepOnce(const std::string& folder_path) {
+  {
+    absl::MutexLock lock(&swept_mu_);
+    if (!swept_.insert(folder_path).second) return;
+  }
+  // Leftover temporary files are garbage that no listing counts: failing to
+  // remove them must not fail the write that noticed them.
+  RemoveStaleTempFiles(folder_path).status().IgnoreError();
 }
 
 absl::Status JsonStore::PutRecord(Txn* txn, RecordKind kind,

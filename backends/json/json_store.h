@@ -21,10 +21,12 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 #include "backends/json/json_files.h"
 #include "backends/json/json_index.h"
 #include "backends/json/json_journal.h"
@@ -141,6 +143,11 @@ class JsonStore {
       absl::FunctionRef<bool(Conversation&)> mutate);
   // The ids of `kind` in all its folders, sorted, without duplicates.
   absl::StatusOr<std::vector<std::string>> ListIds(RecordKind kind);
+  // Once per folder and JsonStore, before its first change: removes the
+  // temporary files that killed writers left there (RemoveStaleTempFiles).
+  // Not at open, so that a store that is only read (a migration's source)
+  // is never changed.
+  void SweepOnce(const std::string& folder_path);
   bool RootExists() const;
 
   const StoreLayout layout_;
@@ -149,6 +156,8 @@ class JsonStore {
   RecordIndex conversations_;
   RecordIndex subscriptions_;
   std::atomic<int64_t> files_parsed_{0};
+  absl::Mutex swept_mu_;
+  absl::flat_hash_set<std::string> swept_ ABSL_GUARDED_BY(swept_mu_);
 };
 
 }  // namespace json_backend
