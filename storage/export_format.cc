@@ -53,7 +53,7 @@ std::string TrailerLine(const MigrationStats& stats) {
   return WriteCompactJson(trailer) + "\n";
 }
 
-class ExportVisitor final : public RecordVisitor {
+class ExportVisitor final : public CanonicalRecordVisitor {
  public:
   ExportVisitor(FILE* out, const std::string& path,
                 const ExportOptions& options, MigrationStats* stats)
@@ -62,25 +62,6 @@ class ExportVisitor final : public RecordVisitor {
         options_(options),
         stats_(stats),
         timer_(stats) {}
-
-  absl::Status OnProfile(const Profile& profile) override {
-    return Write(RecordKind::kProfile, profile.user_id(),
-                 CanonicalRecordJson(profile), 0);
-  }
-  absl::Status OnSubscription(const Subscription& subscription) override {
-    return Write(RecordKind::kSubscription, subscription.user_id(),
-                 CanonicalRecordJson(subscription), 0);
-  }
-  absl::Status OnConversation(const Conversation& conversation) override {
-    return Write(RecordKind::kConversation, conversation.id(),
-                 CanonicalRecordJson(conversation),
-                 conversation.messages_size());
-  }
-  absl::Status OnBadRecord(absl::string_view kind, absl::string_view id,
-                           const absl::Status& status) override {
-    ASSIGN_OR_RETURN(RecordKind parsed, ParseRecordKind(kind));
-    return Bad(parsed, id, status);
-  }
 
   void Finish() { timer_.Finish(); }
 
@@ -92,9 +73,9 @@ class ExportVisitor final : public RecordVisitor {
     return absl::OkStatus();
   }
 
-  absl::Status Write(RecordKind kind, absl::string_view id,
-                     const absl::StatusOr<std::string>& text,
-                     int64_t messages) {
+  absl::Status OnCanonicalRecord(RecordKind kind, absl::string_view id,
+                                 const absl::StatusOr<std::string>& text,
+                                 int64_t messages) override {
     timer_.Enter(kind);
     if (!text.ok()) return Bad(kind, id, text.status());
     const std::string line = absl::StrCat("{\"kind\":\"", RecordKindName(kind),

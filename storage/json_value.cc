@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/ascii.h"
@@ -101,11 +102,29 @@ void AppendUnicodeEscape(uint32_t unit, std::string* out) {
 
 // The short escape Python writes for `c` ("\\n" for a newline), or null.
 const char* ShortEscape(unsigned char c) {
-  static constexpr absl::string_view kChars = "\"\\\b\f\n\r\t";
-  static const char* const kEscapes[] = {"\\\"", "\\\\", "\\b", "\\f",
-                                         "\\n",  "\\r",  "\\t"};
-  const size_t index = kChars.find(static_cast<char>(c));
-  return index == absl::string_view::npos ? nullptr : kEscapes[index];
+  switch (c) {
+    case '"':
+      return "\\\"";
+    case '\\':
+      return "\\\\";
+    case '\b':
+      return "\\b";
+    case '\f':
+      return "\\f";
+    case '\n':
+      return "\\n";
+    case '\r':
+      return "\\r";
+    case '\t':
+      return "\\t";
+    default:
+      return nullptr;
+  }
+}
+
+// True for a byte AppendQuoted copies as it is.
+bool IsPlainByte(unsigned char c, bool ensure_ascii) {
+  return c >= 0x20 && c != '"' && c != '\\' && (!ensure_ascii || c < 0x7F);
 }
 
 // Appends `s` as a quoted JSON string. Without `ensure_ascii` only `"`, `\`
@@ -116,6 +135,15 @@ void AppendQuoted(absl::string_view s, bool ensure_ascii, std::string* out) {
   out->push_back('"');
   size_t i = 0;
   while (i < s.size()) {
+    // Copy the run of bytes that need no escape in one go.
+    size_t run = i;
+    while (run < s.size() &&
+           IsPlainByte(static_cast<unsigned char>(s[run]), ensure_ascii)) {
+      ++run;
+    }
+    out->append(s.data() + i, run - i);
+    i = run;
+    if (i == s.size()) break;
     const unsigned char c = static_cast<unsigned char>(s[i]);
     if (const char* escape = ShortEscape(c)) {
       out->append(escape);
@@ -123,10 +151,7 @@ void AppendQuoted(absl::string_view s, bool ensure_ascii, std::string* out) {
     } else if (c < 0x20) {
       AppendUnicodeEscape(c, out);
       ++i;
-    } else if (!ensure_ascii || c < 0x7F) {
-      out->push_back(static_cast<char>(c));
-      ++i;
-    } else {
+    } else {  // ensure_ascii, and c >= 0x7F
       uint32_t cp;
       size_t len = DecodeUtf8(s, i, &cp);
       if (len == 0) {  // only reachable for strings not built by ParseJson
@@ -433,6 +458,192 @@ class Parser {
   size_t pos_ = 0;
 };
 
+// Checks that a text is a document in canonical compact form (what
+// WriteCompactJson writes for what ParseJson reads from it) without building
+// a value. Every rule mirrors Parser and AppendQuoted: when in doubt it says
+// no, and the caller parses and writes.
+class CanonicalChecker {
+ public:
+  explicit CanonicalChecker(absl::string_view text) : text_(text) {}
+
+  bool Check() { return Value(0) && pos_ == text_.size(); }
+
+ private:
+  bool AtEnd() const { return pos_ >= text_.size(); }
+  char Peek() const { return text_[pos_]; }
+
+  bool Literal(absl::string_view word) {
+    if (text_.substr(pos_, word.size()) != word) return false;
+    pos_ += word.size();
+    return true;
+  }
+
+  bool Digits() {
+    const size_t start = pos_;
+    while (!AtEnd() && IsDigit(Peek())) ++pos_;
+    return pos_ > start;
+  }
+
+  bool Value(int depth) {
+    if (AtEnd()) return false;
+    switch (Peek()) {
+      case '{':
+        return Object(depth + 1);
+      case '[':
+        return Array(depth + 1);
+      case '"':
+        return String();
+      case 't':
+        return Literal("true");
+      case 'f':
+        return Literal("false");
+      case 'n':
+        return Literal("null");
+      case 'N':
+        return Literal("NaN");
+      case 'I':
+        return Literal("Infinity");
+      default:
+        return Number();
+    }
+  }
+
+  // As Parser::ParseNumber: numbers are written as their text.
+  bool Number() {
+    if (Peek() == '-') {
+      ++pos_;
+      if (!AtEnd() && Peek() == 'I') return Literal("Infinity");
+    }
+    if (AtEnd() || !IsDigit(Peek())) return false;
+    if (Peek() == '0') {
+      ++pos_;
+      if (!AtEnd() && IsDigit(Peek())) return false;  // a leading zero
+    } else {
+      Digits();
+    }
+    if (!AtEnd() && Peek() == '.') {
+      ++pos_;
+      if (!Digits()) return false;
+    }
+    if (!AtEnd() && (Peek() == 'e' || Peek() == 'E')) {
+      ++pos_;
+      if (!AtEnd() && (Peek() == '+' || Peek() == '-')) ++pos_;
+      if (!Digits()) return false;
+    }
+    return true;
+  }
+
+  // A string as AppendQuoted writes it (ensure_ascii off): raw UTF-8 and
+  // DEL, the short escapes for `"`, `\`, \b \f \n \r \t, and \u00xx
+  // (lowercase hex) for the other control characters; nothing else escaped.
+  bool String() {
+    ++pos_;  // the opening quote
+    while (true) {
+      while (!AtEnd()) {
+        const unsigned char c = static_cast<unsigned char>(Peek());
+        if (c == '"' || c == '\\' || c < 0x20 || c >= 0x80) break;
+        ++pos_;
+      }
+      if (AtEnd()) return false;
+      const unsigned char c = static_cast<unsigned char>(Peek());
+      if (c == '"') {
+        ++pos_;
+        return true;
+      }
+      if (c < 0x20) return false;  // ParseJson refuses raw control bytes
+      if (c >= 0x80) {
+        uint32_t cp;
+        const size_t len = DecodeUtf8(text_, pos_, &cp);
+        if (len == 0) return false;
+        pos_ += len;
+        continue;
+      }
+      // A backslash.
+      if (pos_ + 1 >= text_.size()) return false;
+      const char e = text_[pos_ + 1];
+      if (e == '"' || e == '\\' || e == 'b' || e == 'f' || e == 'n' ||
+          e == 'r' || e == 't') {
+        pos_ += 2;
+        continue;
+      }
+      if (e != 'u' || pos_ + 6 > text_.size() || text_[pos_ + 2] != '0' ||
+          text_[pos_ + 3] != '0') {
+        return false;
+      }
+      const char hi = text_[pos_ + 4];
+      const char lo = text_[pos_ + 5];
+      if (hi != '0' && hi != '1') return false;
+      if (!IsDigit(lo) && !(lo >= 'a' && lo <= 'f')) return false;
+      const unsigned char unit =
+          static_cast<unsigned char>((hi - '0') * 16 + HexValue(lo));
+      if (ShortEscape(unit) != nullptr) return false;  // \b, \n, ...
+      pos_ += 6;
+    }
+  }
+
+  bool Array(int depth) {
+    if (depth > kMaxJsonDepth) return false;
+    ++pos_;  // '['
+    if (!AtEnd() && Peek() == ']') {
+      ++pos_;
+      return true;
+    }
+    while (true) {
+      if (!Value(depth)) return false;
+      if (AtEnd()) return false;
+      const char c = Peek();
+      ++pos_;
+      if (c == ']') return true;
+      if (c != ',') return false;
+    }
+  }
+
+  // Keys compare by their text: the canonical form of a string is unique, so
+  // two canonical keys are the same string exactly when their texts are.
+  bool Object(int depth) {
+    if (depth > kMaxJsonDepth) return false;
+    ++pos_;  // '{'
+    if (!AtEnd() && Peek() == '}') {
+      ++pos_;
+      return true;
+    }
+    const size_t first_key = keys_.size();
+    absl::flat_hash_set<absl::string_view> index;  // once it is large
+    while (true) {
+      if (AtEnd() || Peek() != '"') return false;
+      const size_t key_start = pos_;
+      if (!String()) return false;
+      const absl::string_view key = text_.substr(key_start, pos_ - key_start);
+      const size_t count = keys_.size() - first_key;
+      if (count < kIndexKeysFrom) {
+        for (size_t i = first_key; i < keys_.size(); ++i) {
+          if (keys_[i] == key) return false;  // ParseJson merges it
+        }
+      } else {
+        if (index.empty()) index.insert(keys_.begin() + first_key, keys_.end());
+        if (!index.insert(key).second) return false;
+      }
+      keys_.push_back(key);
+      if (AtEnd() || Peek() != ':') return false;
+      ++pos_;
+      if (!Value(depth)) return false;
+      if (AtEnd()) return false;
+      const char c = Peek();
+      ++pos_;
+      if (c == '}') {
+        keys_.resize(first_key);
+        return true;
+      }
+      if (c != ',') return false;
+    }
+  }
+
+  absl::string_view text_;
+  size_t pos_ = 0;
+  // The keys of the objects being read, innermost last.
+  std::vector<absl::string_view> keys_;
+};
+
 // How a writer lays out containers.
 struct Layout {
   int indent;  // < 0: everything on one line
@@ -610,6 +821,10 @@ bool operator==(const JsonValue& a, const JsonValue& b) {
 
 absl::StatusOr<JsonValue> ParseJson(absl::string_view text) {
   return Parser(text).ParseDocument();
+}
+
+bool IsCanonicalCompactJson(absl::string_view text) {
+  return CanonicalChecker(text).Check();
 }
 
 std::string WriteCompactJson(const JsonValue& value) {

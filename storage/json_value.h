@@ -96,6 +96,14 @@ absl::StatusOr<JsonValue> ParseJson(absl::string_view text);
 // \u00XX), numbers as their text. The form every backend returns payloads in.
 std::string WriteCompactJson(const JsonValue& value);
 
+// True when `text` is already canonical: exactly what
+// WriteCompactJson(*ParseJson(text)) returns, so a document ParseJson accepts
+// (nesting within kMaxJsonDepth) with no white space, no byte-order mark, no
+// repeated key in an object, and every string escaped as WriteCompactJson
+// escapes it. Builds no value: the cheap way to take a payload that is
+// already in Parley's form.
+bool IsCanonicalCompactJson(absl::string_view text);
+
 // How a file was (or is to be) laid out, after Python's json.dump.
 struct JsonFileStyle {
   // Spaces per level; 2 is json.dump(obj, f, indent=2). A negative value

@@ -78,39 +78,21 @@ class ItemQueue {
 
 // Turns a scan into Items. Unreadable records become bad Items and the scan
 // goes on: verification reports them rather than stopping.
-class ItemVisitor : public RecordVisitor {
+class ItemVisitor : public CanonicalRecordVisitor {
  public:
   explicit ItemVisitor(std::function<bool(Item)> sink)
       : sink_(std::move(sink)) {}
 
-  absl::Status OnProfile(const Profile& profile) override {
-    return Emit(RecordKind::kProfile, profile.user_id(),
-                CanonicalRecordJson(profile), 0);
-  }
-  absl::Status OnSubscription(const Subscription& subscription) override {
-    return Emit(RecordKind::kSubscription, subscription.user_id(),
-                CanonicalRecordJson(subscription), 0);
-  }
-  absl::Status OnConversation(const Conversation& conversation) override {
-    return Emit(RecordKind::kConversation, conversation.id(),
-                CanonicalRecordJson(conversation),
-                conversation.messages_size());
-  }
-  absl::Status OnBadRecord(absl::string_view kind, absl::string_view id,
-                           const absl::Status& status) override {
-    ASSIGN_OR_RETURN(RecordKind parsed, ParseRecordKind(kind));
-    return Emit(parsed, std::string(id), status, 0);
-  }
-
  private:
-  absl::Status Emit(RecordKind kind, const std::string& id,
-                    absl::StatusOr<std::string> text, int64_t messages) {
+  absl::Status OnCanonicalRecord(RecordKind kind, absl::string_view id,
+                                 const absl::StatusOr<std::string>& text,
+                                 int64_t messages) override {
     Item item;
     item.kind = kind;
-    item.id = id;
+    item.id = std::string(id);
     item.messages = messages;
     if (text.ok()) {
-      item.text = *std::move(text);
+      item.text = *text;
     } else {
       item.bad = true;
       item.error = text.status().ToString();
@@ -274,21 +256,9 @@ class Merger {
   Fnv1a128 destination_digests_[kRecordKinds];
 };
 
-class DigestVisitor final : public RecordVisitor {
+class DigestVisitor final : public CanonicalRecordVisitor {
  public:
   explicit DigestVisitor(StoreDigest* digest) : digest_(digest) {}
-  absl::Status OnProfile(const Profile& profile) override {
-    return Add(RecordKind::kProfile, profile.user_id(),
-               CanonicalRecordJson(profile), 0);
-  }
-  absl::Status OnSubscription(const Subscription& subscription) override {
-    return Add(RecordKind::kSubscription, subscription.user_id(),
-               CanonicalRecordJson(subscription), 0);
-  }
-  absl::Status OnConversation(const Conversation& conversation) override {
-    return Add(RecordKind::kConversation, conversation.id(),
-               CanonicalRecordJson(conversation), conversation.messages_size());
-  }
   void Finish() {
     for (int k = 0; k < kRecordKinds; ++k) {
       digest_->digests[k] = hashes_[k].HexDigest();
@@ -296,8 +266,9 @@ class DigestVisitor final : public RecordVisitor {
   }
 
  private:
-  absl::Status Add(RecordKind kind, const std::string& id,
-                   const absl::StatusOr<std::string>& text, int64_t messages) {
+  absl::Status OnCanonicalRecord(RecordKind kind, absl::string_view id,
+                                 const absl::StatusOr<std::string>& text,
+                                 int64_t messages) override {
     if (!text.ok()) return text.status();
     const int k = static_cast<int>(kind);
     ++digest_->counts[k];

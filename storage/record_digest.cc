@@ -60,6 +60,31 @@ absl::StatusOr<std::string> CanonicalRecordJson(
   return WriteCompactJson(object);
 }
 
+absl::Status CanonicalRecordVisitor::OnProfile(const Profile& profile) {
+  return OnCanonicalRecord(RecordKind::kProfile, profile.user_id(),
+                           CanonicalRecordJson(profile), 0);
+}
+
+absl::Status CanonicalRecordVisitor::OnSubscription(
+    const Subscription& subscription) {
+  return OnCanonicalRecord(RecordKind::kSubscription, subscription.user_id(),
+                           CanonicalRecordJson(subscription), 0);
+}
+
+absl::Status CanonicalRecordVisitor::OnConversation(
+    const Conversation& conversation) {
+  return OnCanonicalRecord(RecordKind::kConversation, conversation.id(),
+                           CanonicalRecordJson(conversation),
+                           conversation.messages_size());
+}
+
+absl::Status CanonicalRecordVisitor::OnBadRecord(absl::string_view kind,
+                                                 absl::string_view id,
+                                                 const absl::Status& status) {
+  ASSIGN_OR_RETURN(RecordKind parsed, ParseRecordKind(kind));
+  return OnCanonicalRecord(parsed, id, status, 0);
+}
+
 void Fnv1a128::Update(absl::string_view bytes) {
   for (unsigned char c : bytes) {
     state_ ^= c;

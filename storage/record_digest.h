@@ -22,6 +22,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "proto/records.pb.h"
+#include "storage/backend.h"
 
 namespace parley {
 
@@ -41,6 +42,27 @@ absl::StatusOr<std::string> CanonicalRecordJson(
     const Subscription& subscription);
 absl::StatusOr<std::string> CanonicalRecordJson(
     const Conversation& conversation);
+
+// A RecordVisitor that sees each record as its canonical text: every
+// On* call arrives as one OnCanonicalRecord, with the text, or with the error
+// that stands in for it (a payload that is not JSON, or a record the scan
+// could not read, reported through OnBadRecord). The subclass decides whether
+// an error stops the scan (return it) or not (return OK).
+class CanonicalRecordVisitor : public RecordVisitor {
+ public:
+  absl::Status OnProfile(const Profile& profile) final;
+  absl::Status OnSubscription(const Subscription& subscription) final;
+  absl::Status OnConversation(const Conversation& conversation) final;
+  absl::Status OnBadRecord(absl::string_view kind, absl::string_view id,
+                           const absl::Status& status) final;
+
+ protected:
+  // `messages`: the conversation's message count (0 for other kinds and for
+  // an error).
+  virtual absl::Status OnCanonicalRecord(
+      RecordKind kind, absl::string_view id,
+      const absl::StatusOr<std::string>& text, int64_t messages) = 0;
+};
 
 // FNV-1a, 128-bit. Not thread-safe; cheap to copy.
 class Fnv1a128 {

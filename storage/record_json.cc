@@ -612,6 +612,9 @@ ConversationSummary SummarizeConversation(const Conversation& conversation,
 
 absl::StatusOr<std::string> CanonicalJson(absl::string_view text,
                                           absl::string_view what) {
+  // Payloads mostly arrive in canonical form already (Parley's own writers
+  // produce it): a scan that builds nothing takes them as they are.
+  if (IsCanonicalCompactJson(text)) return std::string(text);
   absl::StatusOr<JsonValue> value = ParseJson(text);
   if (!value.ok()) {
     return absl::InvalidArgumentError(absl::StrCat(
