@@ -458,6 +458,16 @@ class Parser {
   size_t pos_ = 0;
 };
 
+// The bytes a string holds as they are in canonical form: printable ASCII
+// and DEL, but for `"` and `\\`.
+struct PlainStringBytes {
+  constexpr PlainStringBytes() : is() {
+    for (int c = 0x20; c < 0x80; ++c) is[c] = c != '"' && c != '\\';
+  }
+  bool is[256];
+};
+constexpr PlainStringBytes kPlainStringByte;
+
 // Checks that a text is a document in canonical compact form (what
 // WriteCompactJson writes for what ParseJson reads from it) without building
 // a value. Every rule mirrors Parser and AppendQuoted: when in doubt it says
@@ -534,50 +544,47 @@ class CanonicalChecker {
   }
 
   // A string as AppendQuoted writes it (ensure_ascii off): raw UTF-8 and
-  // DEL, the short escapes for `"`, `\`, \b \f \n \r \t, and \u00xx
+  // DEL, the short escapes for `"`, `\\`, \\b \\f \\n \\r \\t, and \\u00xx
   // (lowercase hex) for the other control characters; nothing else escaped.
   bool String() {
-    ++pos_;  // the opening quote
+    const char* const begin = text_.data();
+    const char* const end = begin + text_.size();
+    const char* p = begin + pos_ + 1;  // after the opening quote
     while (true) {
-      while (!AtEnd()) {
-        const unsigned char c = static_cast<unsigned char>(Peek());
-        if (c == '"' || c == '\\' || c < 0x20 || c >= 0x80) break;
-        ++pos_;
+      while (p < end && kPlainStringByte.is[static_cast<unsigned char>(*p)]) {
+        ++p;
       }
-      if (AtEnd()) return false;
-      const unsigned char c = static_cast<unsigned char>(Peek());
+      if (p == end) return false;
+      const unsigned char c = static_cast<unsigned char>(*p);
       if (c == '"') {
-        ++pos_;
+        pos_ = static_cast<size_t>(p + 1 - begin);
         return true;
       }
-      if (c < 0x20) return false;  // ParseJson refuses raw control bytes
       if (c >= 0x80) {
         uint32_t cp;
-        const size_t len = DecodeUtf8(text_, pos_, &cp);
+        const size_t len =
+            DecodeUtf8(text_, static_cast<size_t>(p - begin), &cp);
         if (len == 0) return false;
-        pos_ += len;
+        p += len;
         continue;
       }
-      // A backslash.
-      if (pos_ + 1 >= text_.size()) return false;
-      const char e = text_[pos_ + 1];
+      if (c != '\\') return false;  // a raw control byte: ParseJson refuses it
+      if (end - p < 2) return false;
+      const char e = p[1];
       if (e == '"' || e == '\\' || e == 'b' || e == 'f' || e == 'n' ||
           e == 'r' || e == 't') {
-        pos_ += 2;
+        p += 2;
         continue;
       }
-      if (e != 'u' || pos_ + 6 > text_.size() || text_[pos_ + 2] != '0' ||
-          text_[pos_ + 3] != '0') {
-        return false;
-      }
-      const char hi = text_[pos_ + 4];
-      const char lo = text_[pos_ + 5];
+      if (e != 'u' || end - p < 6 || p[2] != '0' || p[3] != '0') return false;
+      const char hi = p[4];
+      const char lo = p[5];
       if (hi != '0' && hi != '1') return false;
       if (!IsDigit(lo) && !(lo >= 'a' && lo <= 'f')) return false;
       const unsigned char unit =
           static_cast<unsigned char>((hi - '0') * 16 + HexValue(lo));
-      if (ShortEscape(unit) != nullptr) return false;  // \b, \n, ...
-      pos_ += 6;
+      if (ShortEscape(unit) != nullptr) return false;  // \\b, \\n, ...
+      p += 6;
     }
   }
 

@@ -2,9 +2,12 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <random>
 #include <string>
 
 #include "absl/status/status.h"
@@ -430,6 +433,264 @@ TEST(JsonValueTest, DepthLimit) {
   for (int i = 0; i < 100000; ++i) objects += "{\"a\":";
   ExpectInvalid(objects);
   EXPECT_THAT(ParseJson(objects).status().message(), HasSubstr("too deep"));
+}
+
+// What IsCanonicalCompactJson must say: ParseJson accepts `text` and
+// WriteCompactJson gives it back unchanged.
+bool ReferenceIsCanonical(absl::string_view text) {
+  absl::StatusOr<JsonValue> value = ParseJson(text);
+  return value.ok() && WriteCompactJson(*value) == text;
+}
+
+TEST(JsonValueTest, CanonicalCheckAcceptsCompactForm) {
+  for (const char* text : {"null",
+                           "true",
+                           "false",
+                           "0",
+                           "-0",
+                           "-0.0",
+                           "1.5e-07",
+                           "1E+5",
+                           "12e3",
+                           "9007199254740993",
+                           "NaN",
+                           "Infinity",
+                           "-Infinity",
+                           R"("")",
+                           R"("a\"b\\c\n\r\t\b\f")",
+                           R"("\u0000\u0001\u001f")",
+                           "\"\x7f caf\xc3\xa9 \xf0\x9f\x98\x80 /\"",
+                           "[]",
+                           "{}",
+                           R"([1,[2,{"x":null}],"s"])",
+                           R"({"a":{"a":{"a":1}},"b":[]})",
+                           R"({"a":1,"A":2,"a ":3,"\u0001":4})"}) {
+    EXPECT_TRUE(IsCanonicalCompactJson(text)) << text;
+    EXPECT_TRUE(ReferenceIsCanonical(text)) << text;
+  }
+  EXPECT_TRUE(IsCanonicalCompactJson(WriteCompactJson(MustParse(kDocument))));
+}
+
+TEST(JsonValueTest, CanonicalCheckRejectsEverythingElse) {
+  for (const char* text : {"",
+                           " ",
+                           "nul",
+                           "nulll",
+                           "True",
+                           "01",
+                           "-01",
+                           "-",
+                           "1.",
+                           ".5",
+                           "1e",
+                           "1e+",
+                           "+1",
+                           "-NaN",
+                           "-Inf",
+                           "0x10",
+                           " 1",
+                           "1 ",
+                           "[ ]",
+                           "{ }",
+                           "[1, 2]",
+                           R"({"a": 1})",
+                           R"({"a" :1})",
+                           "[1,]",
+                           "[,1]",
+                           R"({"a":1,})",
+                           R"({"a"})",
+                           R"({1:2})",
+                           "[1",
+                           "{",
+                           R"(")",
+                           "[]]",
+                           "\xEF\xBB\xBF[]",
+                           R"("\/")",
+                           R"("\u0041")",
+                           R"("\u00e9")",
+                           R"("\u000a")",
+                           R"("\u0008")",
+                           R"("\u001F")",
+                           R"("\u00ZZ")",
+                           R"("\ud83d\ude00")",
+                           R"("\x")",
+                           R"("\)",
+                           "\"a\nb\"",
+                           "\"\xc3\"",
+                           "\"\xc0\xaf\"",
+                           "\"\xed\xa0\x80\"",
+                           "\"\xf4\x90\x80\x80\"",
+                           R"({"a":1,"a":2})",
+                           R"({"a":{"b":1,"b":1}})",
+                           "[]x",
+                           "nullnull"}) {
+    EXPECT_FALSE(IsCanonicalCompactJson(text)) << text;
+    EXPECT_FALSE(ReferenceIsCanonical(text)) << text;
+  }
+}
+
+TEST(JsonValueTest, CanonicalCheckRepeatedKeysInLargeObjects) {
+  std::string object = "{";
+  for (int i = 0; i < 40; ++i)
+    absl::StrAppend(&object, "\"k", i, "\":", i, ",");
+  EXPECT_TRUE(IsCanonicalCompactJson(absl::StrCat(object, "\"k40\":0}")));
+  EXPECT_FALSE(IsCanonicalCompactJson(absl::StrCat(object, "\"k3\":0}")));
+  EXPECT_FALSE(IsCanonicalCompactJson(absl::StrCat(object, "\"k39\":0}")));
+  // The same key in sibling and nested objects is no repeat.
+  EXPECT_TRUE(IsCanonicalCompactJson(
+      absl::StrCat("[", object, "\"k40\":{\"k1\":1}},", object, "\"x\":0}]")));
+}
+
+TEST(JsonValueTest, CanonicalCheckDepthLimit) {
+  const auto nested = [](int depth) {
+    return absl::StrCat(std::string(depth, '['), std::string(depth, ']'));
+  };
+  EXPECT_TRUE(IsCanonicalCompactJson(nested(kMaxJsonDepth)));
+  EXPECT_FALSE(IsCanonicalCompactJson(nested(kMaxJsonDepth + 1)));
+  EXPECT_FALSE(IsCanonicalCompactJson(nested(100000)));
+  std::string objects;
+  for (int i = 0; i < kMaxJsonDepth; ++i) objects += "{\"a\":";
+  objects += "1";
+  objects += std::string(kMaxJsonDepth, '}');
+  EXPECT_TRUE(IsCanonicalCompactJson(objects));
+  EXPECT_FALSE(IsCanonicalCompactJson(absl::StrCat("[", objects, "]")));
+}
+
+// Random values, their compact texts and mutations of those texts: the check
+// must agree with ParseJson + WriteCompactJson on every one.
+class RandomJson {
+ public:
+  explicit RandomJson(uint32_t seed) : gen_(seed) {}
+
+  int Below(int n) {
+    return static_cast<int>(gen_() % static_cast<uint32_t>(n));
+  }
+
+  std::string RandomString() {
+    static const char* const kPieces[] = {
+        "a",    "Z",    " ",    "\"",       "\\",           "/",
+        "\b",   "\f",   "\n",   "\r",       "\t",           "",
+        "\x01", "\x1f", "\x7f", "\xc3\xa9", "\xe6\x97\xa5", "\xf0\x9f\x98\x80",
+        "u",    "0"};
+    std::string s;
+    const int n = Below(6);
+    for (int i = 0; i < n; ++i) {
+      const int k = Below(20);
+      if (k == 11) {
+        s.push_back('\0');  // kPieces[11] stands for NUL
+      } else {
+        s += kPieces[k];
+      }
+    }
+    return s;
+  }
+
+  JsonValue Value(int depth) {
+    const int kind = depth > 4 ? Below(4) : Below(7);
+    switch (kind) {
+      case 0:
+        return Below(2) ? JsonValue::Null() : JsonValue::Bool(Below(2));
+      case 1: {
+        static const char* const kNumbers[] = {"0",
+                                               "-0",
+                                               "7",
+                                               "-12",
+                                               "1.5",
+                                               "0.25e-3",
+                                               "1E+9",
+                                               "NaN",
+                                               "Infinity",
+                                               "-Infinity",
+                                               "9007199254740993"};
+        return JsonValue::Number(kNumbers[Below(11)]);
+      }
+      case 2:
+      case 3:
+        return JsonValue::String(RandomString());
+      case 4:
+      case 5: {
+        JsonValue object = JsonValue::Object();
+        const int n = Below(Below(4) == 0 ? 24 : 4);
+        for (int i = 0; i < n; ++i) {
+          // Keys from a small set, so that objects repeat some; Set keeps
+          // each key once, as ParseJson does.
+          object.Set(
+              Below(3) == 0 ? RandomString() : absl::StrCat("k", Below(30)),
+              Value(depth + 1));
+        }
+        return object;
+      }
+      default: {
+        JsonValue array = JsonValue::Array();
+        const int n = Below(4);
+        for (int i = 0; i < n; ++i) array.array().push_back(Value(depth + 1));
+        return array;
+      }
+    }
+  }
+
+  std::string Mutate(std::string text) {
+    static const char kBytes[] = " \t\n,:[]{}\"\\/u0aAeE.+-1\x7f\xc3\xa9\x80";
+    const int edits = 1 + Below(2);
+    for (int e = 0; e < edits && !text.empty(); ++e) {
+      const size_t at =
+          static_cast<size_t>(Below(static_cast<int>(text.size())));
+      const char byte = kBytes[Below(sizeof(kBytes) - 1)];
+      switch (Below(4)) {
+        case 0:
+          text.erase(at, 1);
+          break;
+        case 1:
+          text.insert(at, 1, byte);
+          break;
+        case 2:
+          text[at] = byte;
+          break;
+        default: {
+          // Repeat a slice: duplicate keys and members.
+          const size_t len = static_cast<size_t>(Below(
+              static_cast<int>(std::min<size_t>(text.size() - at, 12)) + 1));
+          text.insert(at, text.substr(at, len));
+          break;
+        }
+      }
+    }
+    return text;
+  }
+
+ private:
+  std::mt19937 gen_;
+};
+
+TEST(JsonValueTest, CanonicalCheckAgreesWithParseAndWrite) {
+  RandomJson random(20251121);
+  int canonical = 0, mutated_canonical = 0;
+  for (int i = 0; i < 20000; ++i) {
+    const std::string text = WriteCompactJson(random.Value(0));
+    ASSERT_TRUE(IsCanonicalCompactJson(text)) << text;
+    ASSERT_TRUE(ReferenceIsCanonical(text)) << text;
+    ++canonical;
+    for (int m = 0; m < 4; ++m) {
+      const std::string mutated = random.Mutate(text);
+      const bool expected = ReferenceIsCanonical(mutated);
+      ASSERT_EQ(IsCanonicalCompactJson(mutated), expected) << mutated;
+      mutated_canonical += expected;
+    }
+  }
+  // Both answers occur among the mutations.
+  EXPECT_GT(mutated_canonical, 1000);
+  EXPECT_GT(canonical * 4 - mutated_canonical, 1000);
+}
+
+TEST(JsonValueTest, CanonicalJsonOfValuesWithRepeatedKeysIsNotCanonical) {
+  // A value built by hand may hold a key twice; its text is not what
+  // ParseJson + WriteCompactJson give back.
+  JsonValue object = JsonValue::Object();
+  object.members().emplace_back("a", JsonValue::Integer(1));
+  object.members().emplace_back("a", JsonValue::Integer(2));
+  const std::string text = WriteCompactJson(object);
+  EXPECT_FALSE(IsCanonicalCompactJson(text));
+  EXPECT_FALSE(ReferenceIsCanonical(text));
 }
 
 // Finds python3 as a test would be run by hand or by Bazel (whose test

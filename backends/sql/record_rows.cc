@@ -2,6 +2,7 @@
 
 #include <sys/random.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -9,10 +10,10 @@
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/container/inlined_vector.h"
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "absl/strings/substitute.h"
 #include "google/protobuf/repeated_field.h"
 #include "storage/json_value.h"
@@ -153,20 +154,50 @@ namespace {
 using Extras = google::protobuf::RepeatedPtrField<JsonField>;
 using KeyOrder = google::protobuf::RepeatedPtrField<std::string>;
 
+// A set of keys in insertion order: a plain list while it is small (records
+// have a dozen keys), indexed by a hash set once it grows.
+class KeySet {
+ public:
+  bool contains(absl::string_view key) const {
+    if (!index_.empty()) return index_.contains(key);
+    return std::find(list_.begin(), list_.end(), key) != list_.end();
+  }
+  // Adds `key`; false when it was there already.
+  bool insert(absl::string_view key) {
+    if (contains(key)) return false;
+    list_.push_back(key);
+    if (!index_.empty()) {
+      index_.insert(key);
+    } else if (list_.size() > kIndexFrom) {
+      index_.insert(list_.begin(), list_.end());
+    }
+    return true;
+  }
+  const absl::InlinedVector<absl::string_view, 16>& list() const {
+    return list_;
+  }
+
+ private:
+  static constexpr size_t kIndexFrom = 16;
+  absl::InlinedVector<absl::string_view, 16> list_;
+  absl::flat_hash_set<absl::string_view> index_;
+};
+
 // Which keys a record holds and where, as storage/record_json.cc writes it:
 // its key_order (or the canonical keys when that is empty), then any extra
-// key not yet listed.
+// key not yet listed. Views into the record and `canonical`, which must
+// outlive it.
 class RecordKeys {
  public:
   RecordKeys(const KeyOrder& key_order,
              const std::vector<std::string>& canonical, const Extras& extra) {
     if (key_order.empty()) {
-      for (const std::string& key : canonical) Add(key);
+      for (const std::string& key : canonical) listed_.insert(key);
     } else {
-      for (const std::string& key : key_order) Add(key);
+      for (const std::string& key : key_order) listed_.insert(key);
     }
     for (const JsonField& field : extra) {
-      Add(field.key());
+      listed_.insert(field.key());
       in_extra_.insert(field.key());
     }
   }
@@ -175,23 +206,40 @@ class RecordKeys {
   bool Typed(absl::string_view key) const {
     return listed_.contains(key) && !in_extra_.contains(key);
   }
-  const std::vector<std::string>& keys() const { return keys_; }
+  const absl::InlinedVector<absl::string_view, 16>& keys() const {
+    return listed_.list();
+  }
 
  private:
-  void Add(const std::string& key) {
-    if (listed_.insert(key).second) keys_.push_back(key);
-  }
-  std::vector<std::string> keys_;
-  absl::flat_hash_set<std::string> listed_;
-  absl::flat_hash_set<std::string> in_extra_;
+  KeySet listed_;
+  KeySet in_extra_;
 };
 
-std::string EncodeKeyOrder(const RecordKeys& keys) {
-  JsonValue array = JsonValue::Array();
-  for (const std::string& key : keys.keys()) {
-    array.array().push_back(JsonValue::String(key));
+// True for a key whose JSON string is its bytes in quotes: printable ASCII
+// but for `"` and `\\` (what ReadPlainKeyOrder reads back).
+bool IsPlainKey(absl::string_view key) {
+  for (char ch : key) {
+    const unsigned char c = static_cast<unsigned char>(ch);
+    if (c < 0x20 || c >= 0x7F || c == '"' || c == '\\') return false;
   }
-  return WriteCompactJson(array);
+  return true;
+}
+
+// The keys as a compact JSON array of strings, as WriteCompactJson writes it.
+std::string EncodeKeyOrder(const RecordKeys& keys) {
+  std::string out = "[";
+  for (absl::string_view key : keys.keys()) {
+    if (out.size() > 1) out.push_back(',');
+    if (IsPlainKey(key)) {
+      out.push_back('"');
+      out.append(key.data(), key.size());
+      out.push_back('"');
+    } else {
+      out += WriteCompactJson(JsonValue::String(std::string(key)));
+    }
+  }
+  out.push_back(']');
+  return out;
 }
 
 // The extra keys as one JSON object in key order; NULL when there are none.
@@ -202,7 +250,7 @@ absl::Status AddExtraJson(const Extras& extra, const RecordKeys& keys,
     return absl::OkStatus();
   }
   JsonValue object = JsonValue::Object();
-  for (const std::string& key : keys.keys()) {
+  for (absl::string_view key : keys.keys()) {
     for (const JsonField& field : extra) {
       if (field.key() != key) continue;
       absl::StatusOr<JsonValue> value = ParseJson(field.json());
@@ -218,31 +266,72 @@ absl::Status AddExtraJson(const Extras& extra, const RecordKeys& keys,
   return absl::OkStatus();
 }
 
-// Reads the key_order and extra_json columns into the record.
-template <typename Record>
-absl::Status ReadKeys(const SqlRow& row, int extra_column, int order_column,
-                      absl::string_view record_name, Record* record) {
-  const auto corrupt = [&](absl::string_view column, const absl::Status& s) {
-    return absl::DataLossError(absl::StrCat(record_name, ": column ", column,
-                                            " is unreadable (", s.message(),
-                                            ")"));
-  };
-  if (!row.IsNull(order_column)) {
-    absl::StatusOr<JsonValue> order = ParseJson(row.Text(order_column));
-    if (!order.ok()) return corrupt("key_order", order.status());
-    if (!order->is_array()) {
-      return corrupt("key_order", absl::InvalidArgumentError("not an array"));
+// Reads a key_order text in the form EncodeKeyOrder writes for plain keys: a
+// compact JSON array of strings of printable ASCII with no escape. These
+// read as their bytes, so no JSON value is built; anything else (an escape,
+// white space, another value) is left to ParseJson: false.
+bool ReadPlainKeyOrder(absl::string_view text,
+                       absl::InlinedVector<absl::string_view, 16>* keys) {
+  if (text.size() < 2 || text.front() != '[' || text.back() != ']') {
+    return false;
+  }
+  if (text.size() == 2) return true;  // []
+  size_t pos = 1;
+  while (true) {
+    if (pos >= text.size() || text[pos] != '"') return false;
+    const size_t start = ++pos;
+    while (pos < text.size()) {
+      const unsigned char c = static_cast<unsigned char>(text[pos]);
+      if (c == '"' || c == '\\' || c < 0x20 || c >= 0x7F) break;
+      ++pos;
     }
-    for (const JsonValue& key : order->array()) {
-      if (!key.is_string()) {
-        return corrupt("key_order",
-                       absl::InvalidArgumentError("a key is not a string"));
+    if (pos >= text.size() || text[pos] != '"') return false;
+    keys->push_back(text.substr(start, pos - start));
+    ++pos;
+    if (pos >= text.size()) return false;
+    if (text[pos] == ']') return pos + 1 == text.size();
+    if (text[pos] != ',') return false;
+    ++pos;
+  }
+}
+
+// Reads the key_order and extra_json columns into the record. `name` gives
+// the record's name for an error message (built only then).
+template <typename Record, typename NameFn>
+absl::Status ReadKeys(const SqlRow& row, int extra_column, int order_column,
+                      NameFn name, Record* record) {
+  const auto corrupt = [&](absl::string_view column, const absl::Status& s) {
+    return absl::DataLossError(absl::StrCat(
+        name(), ": column ", column, " is unreadable (", s.message(), ")"));
+  };
+  std::string scratch;
+  if (!row.IsNull(order_column)) {
+    const absl::string_view text = row.TextView(order_column, &scratch);
+    absl::InlinedVector<absl::string_view, 16> plain;
+    if (ReadPlainKeyOrder(text, &plain)) {
+      record->mutable_key_order()->Reserve(static_cast<int>(plain.size()));
+      for (absl::string_view key : plain) {
+        record->add_key_order(key.data(), key.size());
       }
-      record->add_key_order(key.string_value());
+    } else {
+      absl::StatusOr<JsonValue> order = ParseJson(text);
+      if (!order.ok()) return corrupt("key_order", order.status());
+      if (!order->is_array()) {
+        return corrupt("key_order", absl::InvalidArgumentError("not an array"));
+      }
+      for (const JsonValue& key : order->array()) {
+        if (!key.is_string()) {
+          return corrupt("key_order",
+                         absl::InvalidArgumentError("a key is not a string"));
+        }
+        record->add_key_order(key.string_value());
+      }
     }
   }
   if (!row.IsNull(extra_column)) {
-    absl::StatusOr<JsonValue> extra = ParseJson(row.Text(extra_column));
+    const absl::string_view text = row.TextView(extra_column, &scratch);
+    if (text == "{}") return absl::OkStatus();  // no extra key
+    absl::StatusOr<JsonValue> extra = ParseJson(text);
     if (!extra.ok()) return corrupt("extra_json", extra.status());
     if (!extra->is_object()) {
       return corrupt("extra_json", absl::InvalidArgumentError("not an object"));
@@ -350,29 +439,71 @@ std::string NewUuid() {
   }
   b[6] = (b[6] & 0x0f) | 0x40;  // version 4
   b[8] = (b[8] & 0x3f) | 0x80;  // RFC 4122 variant
-  return absl::StrFormat(
-      "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-      b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11],
-      b[12], b[13], b[14], b[15]);
+  // xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx, lowercase.
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(36);
+  for (int i = 0; i < 16; ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) out.push_back('-');
+    out.push_back(kHex[b[i] >> 4]);
+    out.push_back(kHex[b[i] & 0x0f]);
+  }
+  return out;
 }
 
 // ---- Conversations ----
 
 absl::StatusOr<Conversation> ConversationFromRow(const SqlRow& row) {
   Conversation c;
-  c.set_id(row.Text(0));
-  c.set_user_id(row.Text(1));
-  c.set_created_at(row.Text(2));
-  c.set_title(row.Text(3));
+  row.TextInto(0, c.mutable_id());
+  row.TextInto(1, c.mutable_user_id());
+  row.TextInto(2, c.mutable_created_at());
+  row.TextInto(3, c.mutable_title());
   c.set_starred(!row.IsNull(4) && row.Bool(4));
   c.set_report_cycle(row.IsNull(5) ? 0 : row.Int64(5));
   c.set_has_follow_up(!row.IsNull(6) && row.Bool(6));
-  if (!row.IsNull(7)) c.set_follow_up_answers_json(row.Text(7));
+  if (!row.IsNull(7)) row.TextInto(7, c.mutable_follow_up_answers_json());
   c.set_is_visible(!row.IsNull(8) && row.Bool(8));
-  if (!row.IsNull(9)) c.set_expires_at(row.Text(9));
-  RETURN_IF_ERROR(
-      ReadKeys(row, 10, 11, absl::StrCat("conversation ", c.id()), &c));
+  if (!row.IsNull(9)) row.TextInto(9, c.mutable_expires_at());
+  RETURN_IF_ERROR(ReadKeys(
+      row, 10, 11, [&] { return absl::StrCat("conversation ", c.id()); }, &c));
   return c;
+}
+
+absl::StatusOr<ConversationSummary> ConversationSummaryFromRow(
+    const SqlRow& row, int count_column) {
+  // The common row (plain key_order, no extra key) is summarized from its
+  // columns: what SummarizeConversation reads of ConversationFromRow's record,
+  // without building it.
+  std::string scratch;
+  absl::InlinedVector<absl::string_view, 16> keys;
+  const bool no_extra = row.IsNull(10) || row.TextView(10, &scratch) == "{}";
+  if (!no_extra || row.IsNull(11) ||
+      !ReadPlainKeyOrder(row.TextView(11, &scratch), &keys)) {
+    ASSIGN_OR_RETURN(Conversation conversation, ConversationFromRow(row));
+    return SummarizeConversation(conversation, row.Int64(count_column));
+  }
+  // As HasTypedKey: listed in key_order (an empty one lists every key).
+  const auto typed = [&](absl::string_view key) {
+    return keys.empty() ||
+           std::find(keys.begin(), keys.end(), key) != keys.end();
+  };
+  ConversationSummary summary;
+  row.TextInto(0, summary.mutable_id());
+  row.TextInto(2, summary.mutable_created_at());
+  if (typed("title")) {
+    row.TextInto(3, summary.mutable_title());
+  } else {
+    summary.set_title("New Conversation");
+  }
+  summary.set_starred(typed("starred") && !row.IsNull(4) && row.Bool(4));
+  summary.set_message_count(row.Int64(count_column));
+  if (typed("expires_at") && !row.IsNull(9)) {
+    row.TextInto(9, summary.mutable_expires_at());
+  }
+  summary.set_is_visible(!typed("is_visible") ||
+                         (!row.IsNull(8) && row.Bool(8)));
+  return summary;
 }
 
 absl::StatusOr<SqlParams> ConversationParams(const Conversation& c) {
@@ -408,13 +539,14 @@ absl::StatusOr<SqlParams> ConversationParams(const Conversation& c) {
 
 absl::StatusOr<Message> MessageFromRow(const SqlRow& row) {
   Message m;
-  m.set_role(row.Text(0));
-  if (!row.IsNull(1)) m.set_content(row.Text(1));
-  if (!row.IsNull(2)) m.set_stage1_json(row.Text(2));
-  if (!row.IsNull(3)) m.set_stage2_json(row.Text(3));
-  if (!row.IsNull(4)) m.set_stage3_json(row.Text(4));
-  if (!row.IsNull(5)) m.set_metadata_json(row.Text(5));
-  RETURN_IF_ERROR(ReadKeys(row, 6, 7, "message", &m));
+  row.TextInto(0, m.mutable_role());
+  if (!row.IsNull(1)) row.TextInto(1, m.mutable_content());
+  if (!row.IsNull(2)) row.TextInto(2, m.mutable_stage1_json());
+  if (!row.IsNull(3)) row.TextInto(3, m.mutable_stage2_json());
+  if (!row.IsNull(4)) row.TextInto(4, m.mutable_stage3_json());
+  if (!row.IsNull(5)) row.TextInto(5, m.mutable_metadata_json());
+  RETURN_IF_ERROR(ReadKeys(
+      row, 6, 7, [] { return std::string("message"); }, &m));
   return m;
 }
 
@@ -457,13 +589,13 @@ absl::StatusOr<SqlParams> MessageParams(absl::string_view message_id,
 
 absl::StatusOr<Profile> ProfileFromRow(const SqlRow& row) {
   Profile p;
-  p.set_user_id(row.Text(0));
-  p.set_email(row.Text(1));
-  p.set_profile_json(row.Text(2));
-  p.set_created_at(row.Text(3));
+  row.TextInto(0, p.mutable_user_id());
+  row.TextInto(1, p.mutable_email());
+  row.TextInto(2, p.mutable_profile_json());
+  row.TextInto(3, p.mutable_created_at());
   p.set_profile_locked(!row.IsNull(4) && row.Bool(4));
-  RETURN_IF_ERROR(
-      ReadKeys(row, 5, 6, absl::StrCat("profile ", p.user_id()), &p));
+  RETURN_IF_ERROR(ReadKeys(
+      row, 5, 6, [&] { return absl::StrCat("profile ", p.user_id()); }, &p));
   return p;
 }
 
@@ -499,15 +631,16 @@ absl::StatusOr<SqlParams> ProfileParams(const Profile& profile) {
 
 absl::StatusOr<Subscription> SubscriptionFromRow(const SqlRow& row) {
   Subscription s;
-  s.set_user_id(row.Text(0));
-  s.set_tier(row.Text(1));
-  s.set_status(row.Text(2));
-  if (!row.IsNull(3)) s.set_stripe_subscription_id(row.Text(3));
-  if (!row.IsNull(4)) s.set_current_period_end(row.Text(4));
-  s.set_created_at(row.Text(5));
-  s.set_updated_at(row.Text(6));
-  RETURN_IF_ERROR(
-      ReadKeys(row, 7, 8, absl::StrCat("subscription ", s.user_id()), &s));
+  row.TextInto(0, s.mutable_user_id());
+  row.TextInto(1, s.mutable_tier());
+  row.TextInto(2, s.mutable_status());
+  if (!row.IsNull(3)) row.TextInto(3, s.mutable_stripe_subscription_id());
+  if (!row.IsNull(4)) row.TextInto(4, s.mutable_current_period_end());
+  row.TextInto(5, s.mutable_created_at());
+  row.TextInto(6, s.mutable_updated_at());
+  RETURN_IF_ERROR(ReadKeys(
+      row, 7, 8, [&] { return absl::StrCat("subscription ", s.user_id()); },
+      &s));
   return s;
 }
 

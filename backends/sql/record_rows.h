@@ -31,6 +31,7 @@ namespace sql {
 // a SqlParams can be built, moved and then executed.
 class SqlParams {
  public:
+  SqlParams() { values_.reserve(16); }  // as many as a record's statement
   SqlParams& Add(SqlValue value) {
     values_.push_back(value);
     return *this;
@@ -85,6 +86,11 @@ absl::StatusOr<Conversation> ConversationFromRow(const SqlRow& row);
 absl::StatusOr<Message> MessageFromRow(const SqlRow& row);
 absl::StatusOr<Profile> ProfileFromRow(const SqlRow& row);
 absl::StatusOr<Subscription> SubscriptionFromRow(const SqlRow& row);
+// A conversation row (kConversationColumns, then its message count in
+// `count_column`) as the summary SummarizeConversation makes of
+// ConversationFromRow's record.
+absl::StatusOr<ConversationSummary> ConversationSummaryFromRow(
+    const SqlRow& row, int count_column);
 
 // Records -> INSERT parameters (`now_expression` is spliced in by the
 // statement, not here). InvalidArgument when an extra value is not JSON.

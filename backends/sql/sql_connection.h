@@ -79,6 +79,17 @@ class SqlRow {
   virtual bool IsNull(int column) const = 0;
   // The column as text (numbers in their text form); empty for NULL.
   virtual std::string Text(int column) const = 0;
+  // The same text stored into `*out` (reusing its buffer), for readers that
+  // fill a record's fields in place; a connection may skip the temporary.
+  virtual void TextInto(int column, std::string* out) const {
+    *out = Text(column);
+  }
+  // The text without a copy where the connection can lend it (valid until
+  // the row moves on), else copied into `*scratch` and viewed there.
+  virtual absl::string_view TextView(int column, std::string* scratch) const {
+    TextInto(column, scratch);
+    return *scratch;
+  }
   virtual int64_t Int64(int column) const = 0;
   virtual bool Bool(int column) const = 0;
 };

@@ -194,10 +194,7 @@ absl::StatusOr<std::vector<ConversationSummary>> SqlRecords::ListConversations(
   return Query<ConversationSummary>(
       c, user_id.empty() ? list_all_ : list_user_,
       user_id.empty() ? absl::Span<const SqlValue>() : params,
-      [](const SqlRow& row) -> absl::StatusOr<ConversationSummary> {
-        ASSIGN_OR_RETURN(Conversation conv, ConversationFromRow(row));
-        return SummarizeConversation(conv, row.Int64(12));
-      });
+      [](const SqlRow& row) { return ConversationSummaryFromRow(row, 12); });
 }
 
 absl::Status SqlRecords::AppendMessage(SqlConnection& c, absl::string_view id,

@@ -52,13 +52,16 @@ class SqliteRow : public SqlRow {
     return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
   }
   std::string Text(int column) const override {
-    // Blobs too: JSON numbers are stored as blobs (see Bind).
-    const void* data = sqlite3_column_type(stmt_, column) == SQLITE_BLOB
-                           ? sqlite3_column_blob(stmt_, column)
-                           : sqlite3_column_text(stmt_, column);
-    const int size = sqlite3_column_bytes(stmt_, column);
-    return data == nullptr ? std::string()
-                           : std::string(static_cast<const char*>(data), size);
+    std::string out;
+    TextInto(column, &out);
+    return out;
+  }
+  void TextInto(int column, std::string* out) const override {
+    const absl::string_view text = View(column);
+    out->assign(text.data(), text.size());
+  }
+  absl::string_view TextView(int column, std::string*) const override {
+    return View(column);
   }
   int64_t Int64(int column) const override {
     return sqlite3_column_int64(stmt_, column);
@@ -68,6 +71,17 @@ class SqliteRow : public SqlRow {
   }
 
  private:
+  // SQLite's own buffer for the column, valid until the next step.
+  absl::string_view View(int column) const {
+    // Blobs too: JSON numbers are stored as blobs (see Bind).
+    const void* data = sqlite3_column_type(stmt_, column) == SQLITE_BLOB
+                           ? sqlite3_column_blob(stmt_, column)
+                           : sqlite3_column_text(stmt_, column);
+    if (data == nullptr) return absl::string_view();
+    return absl::string_view(static_cast<const char*>(data),
+                             sqlite3_column_bytes(stmt_, column));
+  }
+
   sqlite3_stmt* stmt_;
 };
 

@@ -18,6 +18,7 @@
 #include "gtest/gtest.h"
 #include "proto/records.pb.h"
 #include "storage/backend.h"
+#include "storage/record_json.h"
 #include "storage/url.h"
 #include "tests/status_matchers.h"
 #include "tests/temp_dir.h"
@@ -156,6 +157,90 @@ TEST(SqliteBackendTest, CanonicalRecordReadsBackWithItsKeysListed) {
   EXPECT_EQ(got->DebugString(), c.DebugString());
   EXPECT_THAT(backend->CreateConversation(c),
               StatusIs(absl::StatusCode::kAlreadyExists, "conversation c1"));
+}
+
+// The readers take plain key orders (printable ASCII keys, compact) without
+// parsing JSON and summarize such rows without building the record; keys
+// that need escapes, white space, "[]" and extra keys go the general way.
+// Every path must read back what was written and list each conversation as
+// SummarizeConversation summarizes the record.
+TEST(SqliteBackendTest, KeyOrdersAndSummariesAgreeOnEveryPath) {
+  const std::string path = FreshDbPath();
+  ASSERT_OK_AND_ASSIGN(auto backend, Open(path));
+  Conversation plain;
+  plain.set_id("plain");
+  plain.set_user_id("u");
+  plain.set_created_at("2025-12-04T10:11:12");
+  plain.set_title("T");
+  plain.set_starred(true);
+  plain.set_is_visible(false);
+  plain.set_expires_at("2025-12-11T10:11:12");
+  for (const char* key : {"id", "user_id", "created_at", "title", "starred",
+                          "is_visible", "expires_at"}) {
+    plain.add_key_order(key);
+  }
+  Message* m = plain.add_messages();
+  m->set_role("user");
+  m->set_content("hi");
+  m->add_key_order("role");
+  m->add_key_order("content");
+  Conversation odd = RichConversation("odd");
+  odd.set_user_id("u");
+  for (const char* key : {"we\"ird", "caf\xc3\xa9", "back\\slash", "tab\t"}) {
+    odd.add_key_order(key);
+    *odd.add_extra() = Extra(key, "1");
+  }
+  Message* odd_message = odd.add_messages();
+  odd_message->set_role("user");
+  odd_message->add_key_order("role");
+  odd_message->add_key_order("r\xc3\xb4le");
+  *odd_message->add_extra() = Extra("r\xc3\xb4le", "\"x\"");
+  Conversation untitled = plain;
+  untitled.set_id("untitled");
+  untitled.clear_key_order();
+  untitled.clear_title();  // values of unlisted keys are not stored
+  untitled.set_starred(false);
+  untitled.clear_expires_at();
+  for (const char* key : {"id", "user_id", "created_at"}) {
+    untitled.add_key_order(key);
+  }
+  for (const Conversation& c : {plain, odd, untitled}) {
+    ASSERT_THAT(backend->PutConversation(c), IsOk());
+    ASSERT_OK_AND_ASSIGN(std::optional<Conversation> got,
+                         backend->GetConversation(c.id()));
+    ASSERT_TRUE(got.has_value());
+    EXPECT_EQ(got->DebugString(), c.DebugString());
+  }
+  ASSERT_OK_AND_ASSIGN(auto twin, Open(path));
+  ASSERT_THAT(twin->PutConversation([&] {
+    Conversation c = plain;
+    c.set_id("spaced");
+    return c;
+  }()),
+              IsOk());
+  ASSERT_THAT(twin->PutConversation([&] {
+    Conversation c = plain;
+    c.set_id("empty_order");
+    return c;
+  }()),
+              IsOk());
+  // Texts other writers may have left: white space, and an empty list (every
+  // contract key present).
+  RawExec(path,
+          "UPDATE conversations SET key_order = '[ \"id\", \"user_id\", "
+          "\"title\" ]' WHERE id = 'spaced'; UPDATE conversations SET "
+          "key_order = '[]', extra_json = '{}' WHERE id = 'empty_order';");
+  ASSERT_OK_AND_ASSIGN(std::vector<ConversationSummary> list,
+                       backend->ListConversations("u"));
+  ASSERT_EQ(list.size(), 5u);
+  for (const ConversationSummary& summary : list) {
+    ASSERT_OK_AND_ASSIGN(std::optional<Conversation> got,
+                         backend->GetConversation(summary.id()));
+    ASSERT_TRUE(got.has_value());
+    EXPECT_EQ(summary.DebugString(),
+              SummarizeConversation(*got, got->messages_size()).DebugString())
+        << summary.id();
+  }
 }
 
 TEST(SqliteBackendTest, ProfileAndSubscriptionReadBackIdentical) {
