@@ -18,6 +18,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -180,6 +181,36 @@ absl::Status Schema(const CommandLine& args) {
   return absl::OkStatus();
 }
 
+// Refuses words and flags the command does not take, rather than ignoring
+// a mistyped one (`--urll` would otherwise open ./data).
+absl::Status CheckUsage(const CommandLine& args) {
+  static const auto* const kFlags =
+      new std::map<std::string, std::set<std::string>>{
+          {"info", {"url"}},
+          {"demo", {"url", "users", "conversations", "exchanges", "seed"}},
+          {"schema", {"url"}},
+          {"migrate", {"from", "in", "to", "verify", "skip-bad", "batch"}},
+          {"verify", {"from", "in", "to", "skip-bad"}},
+          {"export", {"from", "out", "skip-bad"}},
+          {"import", {"in", "to", "verify", "skip-bad", "batch"}},
+      };
+  const std::string& command = args.words[0];
+  auto known = kFlags->find(command);
+  if (known == kFlags->end()) return absl::OkStatus();  // unknown command
+  const size_t words = command == "schema" ? 2 : 1;
+  if (args.words.size() > words) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("unexpected argument \"", args.words[words], "\""));
+  }
+  for (const auto& [name, value] : args.flags) {
+    if (known->second.count(name) == 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("unknown option --", name));
+    }
+  }
+  return absl::OkStatus();
+}
+
 int Main(int argc, char** argv) {
   // Under `bazel run` the binary starts in its runfiles tree; the user's
   // folder (where ./data lives) is in BUILD_WORKING_DIRECTORY.
@@ -202,6 +233,11 @@ int Main(int argc, char** argv) {
     return args->flags.count("help") ? 0 : 2;
   }
   const std::string& command = args->words[0];
+  if (absl::Status usage = CheckUsage(*args); !usage.ok()) {
+    std::fprintf(stderr, "parley %s: %s\n%s", command.c_str(),
+                 std::string(usage.message()).c_str(), kUsage);
+    return 2;
+  }
   absl::Status status;
   if (command == "info") {
     status = Info(*args);

@@ -390,6 +390,11 @@ TEST(CliBadInputTest, BadArgumentsExitNonZeroWithUsage) {
       {"demo", "--seed", std::string(10 * 1024, '9')},
       {"info", "--url"},
       {"--bogus-flag"},
+      {"info", "extra-word"},
+      {"info", "--urll", "json:elsewhere"},
+      {"schema", "status", "now"},
+      {"migrate", "--form", "json:a", "--to", "json:b"},
+      {"demo", "--user", "3"},
   };
   // Should a bad flag be taken for a good one, nothing is written outside.
   const std::string store = "json:" + FreshTempDir("cli_store");
