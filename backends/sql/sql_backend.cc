@@ -379,6 +379,10 @@ class SqlBackend : public Backend, public BulkBackend {
     absl::Status OnConversation(const Conversation& c) override {
       return Pass(inner_.OnConversation(c));
     }
+    absl::Status OnBadRecord(absl::string_view kind, absl::string_view id,
+                             const absl::Status& status) override {
+      return Pass(inner_.OnBadRecord(kind, id, status));
+    }
 
    private:
     absl::Status Pass(absl::Status status) {

@@ -369,18 +369,32 @@ absl::StatusOr<StoreCounts> SqlRecords::Count(SqlConnection& c) const {
 
 namespace {
 
-// Visits every record `scan` yields, a batch at a time, keyed on `key`.
-template <typename Record, typename FromRow, typename Key, typename Visit>
+// Visits every record `scan` yields, a batch at a time, keyed on its first
+// column (the id). A row that cannot be decoded (DataLoss) goes to
+// visitor.OnBadRecord, which decides whether the scan goes on.
+template <typename Record, typename FromRow, typename Visit>
 absl::Status ScanKind(SqlConnection& c, const std::string& scan,
-                      FromRow from_row, Key key, Visit visit) {
+                      absl::string_view kind, FromRow from_row, Visit visit,
+                      RecordVisitor& visitor) {
   std::string last;
   while (true) {
     const SqlValue params[] = {SqlValue::Text(last)};
-    ASSIGN_OR_RETURN(std::vector<Record> batch,
-                     Query<Record>(c, scan, params, from_row));
-    for (Record& record : batch) RETURN_IF_ERROR(visit(record));
+    std::vector<std::pair<std::string, absl::StatusOr<Record>>> batch;
+    RETURN_IF_ERROR(c.Execute(scan, params, [&](const SqlRow& row) {
+                       batch.emplace_back(row.Text(0), from_row(row));
+                       return absl::OkStatus();
+                     }).status());
+    for (auto& [id, record] : batch) {
+      if (record.ok()) {
+        RETURN_IF_ERROR(visit(*record));
+      } else if (absl::IsDataLoss(record.status())) {
+        RETURN_IF_ERROR(visitor.OnBadRecord(kind, id, record.status()));
+      } else {
+        return record.status();
+      }
+    }
     if (static_cast<int>(batch.size()) < kScanBatch) return absl::OkStatus();
-    last = key(batch.back());
+    last = batch.back().first;
   }
 }
 
@@ -388,25 +402,28 @@ absl::Status ScanKind(SqlConnection& c, const std::string& scan,
 
 absl::Status SqlRecords::Scan(SqlConnection& c, RecordVisitor& visitor) const {
   RETURN_IF_ERROR(ScanKind<Profile>(
-      c, scan_profiles_, ProfileFromRow,
-      [](const Profile& p) { return p.user_id(); },
-      [&](const Profile& p) { return visitor.OnProfile(p); }));
+      c, scan_profiles_, "profile", ProfileFromRow,
+      [&](const Profile& p) { return visitor.OnProfile(p); }, visitor));
   RETURN_IF_ERROR(ScanKind<Subscription>(
-      c, scan_subscriptions_, SubscriptionFromRow,
-      [](const Subscription& s) { return s.user_id(); },
-      [&](const Subscription& s) { return visitor.OnSubscription(s); }));
+      c, scan_subscriptions_, "subscription", SubscriptionFromRow,
+      [&](const Subscription& s) { return visitor.OnSubscription(s); },
+      visitor));
   return ScanKind<Conversation>(
-      c, scan_conversations_, ConversationFromRow,
-      [](const Conversation& conv) { return conv.id(); },
+      c, scan_conversations_, "conversation", ConversationFromRow,
       [&](Conversation& conv) {
         const SqlValue params[] = {SqlValue::Text(conv.id())};
-        RETURN_IF_ERROR(
+        absl::Status messages =
             c.Execute(select_messages_, params, [&](const SqlRow& row) {
                ASSIGN_OR_RETURN(*conv.add_messages(), MessageFromRow(row));
                return absl::OkStatus();
-             }).status());
+             }).status();
+        if (absl::IsDataLoss(messages)) {
+          return visitor.OnBadRecord("conversation", conv.id(), messages);
+        }
+        RETURN_IF_ERROR(messages);
         return visitor.OnConversation(conv);
-      });
+      },
+      visitor);
 }
 
 }  // namespace sql

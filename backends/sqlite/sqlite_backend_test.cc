@@ -444,6 +444,54 @@ TEST(SqliteBackendTest, ListsCountsScansAndFindsByStripeId) {
               ElementsAre("s:a", "s:b", "s:c", "c:c1:2", "c:c2:0", "c:c3:0"));
 }
 
+// A row another tool damaged reaches the visitor's OnBadRecord (migrate
+// --skip-bad) and the scan goes on; by default it stops the scan.
+TEST(SqliteBackendTest, ScanReportsUndecodableRowsToOnBadRecord) {
+  const std::string path = FreshDbPath();
+  ASSERT_OK_AND_ASSIGN(auto backend, Open(path));
+  for (const char* id : {"c1", "c2", "c3"}) {
+    Conversation c;
+    c.set_id(id);
+    c.set_user_id("u");
+    c.set_created_at("2025-01-01T00:00:00");
+    ASSERT_THAT(backend->CreateConversation(c), IsOk());
+  }
+  Message m;
+  m.set_role("user");
+  m.set_content("x");
+  ASSERT_THAT(backend->AppendMessage("c3", m), IsOk());
+  RawExec(path, "UPDATE conversations SET key_order = '[oops' WHERE id = 'c1'");
+  RawExec(path,
+          "UPDATE messages SET extra_json = '7' WHERE conversation_id = 'c3'");
+
+  struct Collector : RecordVisitor {
+    bool skip = true;
+    std::vector<std::string> seen;
+    absl::Status OnProfile(const Profile&) override { return absl::OkStatus(); }
+    absl::Status OnSubscription(const Subscription&) override {
+      return absl::OkStatus();
+    }
+    absl::Status OnConversation(const Conversation& c) override {
+      seen.push_back("c:" + c.id());
+      return absl::OkStatus();
+    }
+    absl::Status OnBadRecord(absl::string_view kind, absl::string_view id,
+                             const absl::Status& status) override {
+      seen.push_back(absl::StrCat("bad ", kind, ":", id));
+      EXPECT_TRUE(absl::IsDataLoss(status)) << status;
+      return skip ? absl::OkStatus() : status;
+    }
+  } collector;
+  ASSERT_THAT(backend->Scan(collector), IsOk());
+  EXPECT_THAT(collector.seen, ElementsAre("bad conversation:c1", "c:c2",
+                                          "bad conversation:c3"));
+  collector.skip = false;
+  collector.seen.clear();
+  EXPECT_THAT(backend->Scan(collector),
+              StatusIs(absl::StatusCode::kDataLoss, "key_order"));
+  EXPECT_THAT(collector.seen, ElementsAre("bad conversation:c1"));
+}
+
 TEST(SqliteBackendTest, UnknownUrlOptionIsInvalidArgument) {
   EXPECT_THAT(Open(FreshDbPath(), Policy::kUpgrade, "journal=wal"),
               StatusIs(absl::StatusCode::kInvalidArgument, "journal"));
