@@ -12,6 +12,7 @@
 //   parley import          --in FILE --to URL [--verify] [--skip-bad]
 //
 // The store is --url, else $DATABASE_URL, else the JSON store in ./data.
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -151,6 +152,15 @@ absl::Status Schema(const CommandLine& args) {
         "usage: parley schema status|upgrade [--url URL]");
   }
   ASSIGN_OR_RETURN(StorageUrl url, StorageUrl::Parse(args.Url()));
+  // Opening a SQLite file creates it; asking about a file that is not there
+  // must not.
+  struct stat st;
+  if (args.words[1] == "status" && url.kind() == StorageUrl::Kind::kSqlite &&
+      url.path() != ":memory:" && ::stat(url.path().c_str(), &st) != 0) {
+    return absl::NotFoundError(
+        absl::StrCat(url.Redacted(), ": no SQLite database at ", url.path(),
+                     " (parley schema upgrade creates one)"));
+  }
   BackendOptions options;
   options.schema_policy = BackendOptions::SchemaPolicy::kInspectOnly;
   ASSIGN_OR_RETURN(auto backend, OpenBackend(url, options));

@@ -2,6 +2,7 @@
 // clear error (no crash, nothing written, no secret shown), and everything
 // that is accepted comes back exactly.
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <cstdio>
@@ -410,6 +411,16 @@ TEST(CliBadInputTest, BadArgumentsExitNonZeroWithUsage) {
     EXPECT_LT(result.exit_code, 128) << "crashed";
     EXPECT_FALSE(result.output.empty());
   }
+}
+
+TEST(CliBadInputTest, SchemaStatusOfAMissingDatabaseCreatesNothing) {
+  const std::string path = FreshTempDir("cli_schema") + "/absent.db";
+  const CliResult result =
+      RunCli({"schema", "status", "--url", "sqlite:///" + path});
+  EXPECT_EQ(result.exit_code, 1) << result.output;
+  EXPECT_THAT(result.output, HasSubstr("no SQLite database"));
+  struct stat st;
+  EXPECT_NE(::stat(path.c_str(), &st), 0) << "the file was created";
 }
 
 }  // namespace
