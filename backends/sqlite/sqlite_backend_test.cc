@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "backends/sql/rewrite_fixture.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "proto/records.pb.h"
@@ -26,7 +27,9 @@
 namespace parley {
 namespace {
 
+using ::parley::testing::ExpectRewriteRowsAdopted;
 using ::parley::testing::IsOk;
+using ::parley::testing::kRewriteRows;
 using ::parley::testing::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
@@ -524,8 +527,9 @@ TEST(SqliteBackendTest, InMemoryStoreIsOneSharedDatabase) {
 
 // ---- Schema -----------------------------------------------------------------
 
-// The rewrite's tables as SQLAlchemy created them on SQLite, with rows.
-constexpr char kRewriteDatabase[] = R"sql(
+// The rewrite's tables as SQLAlchemy created them on SQLite (the rows are
+// kRewriteRows, shared with PostgreSQL).
+constexpr char kRewriteTables[] = R"sql(
 CREATE TABLE users (
   user_id VARCHAR(255) NOT NULL PRIMARY KEY, email VARCHAR(255),
   gender VARCHAR(50), age_range VARCHAR(50), mood VARCHAR(50),
@@ -555,30 +559,12 @@ CREATE TABLE messages (
   role VARCHAR(20), content TEXT, stage1 JSON, stage2 JSON, stage3 JSON,
   metadata JSON, created_at DATETIME);
 CREATE INDEX idx_conversation_created ON messages (conversation_id, created_at);
-INSERT INTO users VALUES ('u1', 'a@example.com', 'f', '30-39', 'calm', 1,
-  '2025-12-04 10:11:12.123456', '2025-12-04 10:11:12.123456');
-INSERT INTO users VALUES ('u2', 'b@example.com', NULL, NULL, NULL, 0,
-  '2025-12-05 00:00:00.000000', NULL);
-INSERT INTO subscriptions VALUES ('u1', 'monthly', 'active', 'cus_1', 'sub_1',
-  '2026-01-04 10:11:12.000000', '2025-12-04 10:11:12.500000',
-  '2025-12-04 10:11:13.000000');
-INSERT INTO conversations VALUES ('c1', 'u1', NULL, 0, NULL, 1, 1,
-  '{"q1": "a", "n": 1.50}', '2025-12-04 10:11:12.123456', NULL);
-INSERT INTO conversations VALUES ('c2', 'u2', 'Mine', 1,
-  '2025-12-11 00:00:00.000000', 2, 0, NULL, '2025-12-04 00:00:00.000000',
-  NULL);
-INSERT INTO messages VALUES ('m-b', 'c1', 'user', 'first (same time, id b)',
-  NULL, NULL, NULL, NULL, '2025-12-04 10:11:13.000000');
-INSERT INTO messages VALUES ('m-c', 'c1', 'assistant', NULL,
-  '[{"model": "m", "response": "r"}]', '[]', '{"model": "m"}',
-  '{"request_id": 9007199254740993}', '2025-12-04 10:11:13.000000');
-INSERT INTO messages VALUES ('m-a', 'c1', 'user', 'earlier', NULL, NULL,
-  NULL, NULL, '2025-12-04 10:11:12.999999');
 )sql";
 
 TEST(SqliteSchemaTest, AdoptsTheRewritesDatabaseKeepingEveryRow) {
   const std::string path = FreshDbPath();
-  RawExec(path, kRewriteDatabase);
+  RawExec(path, kRewriteTables);
+  RawExec(path, kRewriteRows);
   {
     ASSERT_OK_AND_ASSIGN(auto inspect, Open(path, Policy::kInspectOnly));
     ASSERT_OK_AND_ASSIGN(SchemaStatus status, inspect->GetSchemaStatus());
@@ -587,76 +573,7 @@ TEST(SqliteSchemaTest, AdoptsTheRewritesDatabaseKeepingEveryRow) {
     EXPECT_EQ(status.pending.size(), 3);
   }
   ASSERT_OK_AND_ASSIGN(auto backend, Open(path));
-  ASSERT_OK_AND_ASSIGN(StoreCounts counts, backend->Count());
-  EXPECT_EQ(counts.profiles, 2);
-  EXPECT_EQ(counts.subscriptions, 1);
-  EXPECT_EQ(counts.conversations, 2);
-  EXPECT_EQ(counts.messages, 3);
-
-  ASSERT_OK_AND_ASSIGN(std::optional<Profile> p, backend->GetProfile("u1"));
-  ASSERT_TRUE(p.has_value());
-  EXPECT_EQ(p->email(), "a@example.com");
-  EXPECT_EQ(p->profile_json(),
-            R"({"gender":"f","age_range":"30-39","mood":"calm"})");
-  EXPECT_EQ(p->created_at(), "2025-12-04T10:11:12.123456");
-  EXPECT_TRUE(p->profile_locked());
-  ASSERT_OK_AND_ASSIGN(p, backend->GetProfile("u2"));
-  ASSERT_TRUE(p.has_value());
-  EXPECT_EQ(p->profile_json(),
-            R"({"gender":null,"age_range":null,"mood":null})");
-  EXPECT_EQ(p->created_at(), "2025-12-05T00:00:00");
-
-  ASSERT_OK_AND_ASSIGN(std::optional<Subscription> s,
-                       backend->GetSubscription("u1"));
-  ASSERT_TRUE(s.has_value());
-  EXPECT_EQ(s->tier(), "monthly");
-  EXPECT_EQ(s->stripe_subscription_id(), "sub_1");
-  EXPECT_EQ(s->current_period_end(), "2026-01-04T10:11:12");
-  EXPECT_EQ(s->created_at(), "2025-12-04T10:11:12.500000");
-  EXPECT_EQ(s->updated_at(), "2025-12-04T10:11:13");
-  ASSERT_EQ(s->extra_size(), 1);
-  EXPECT_EQ(s->extra(0).key(), "stripe_customer_id");
-  EXPECT_EQ(s->extra(0).json(), R"("cus_1")");
-  EXPECT_EQ(s->key_order(s->key_order_size() - 1), "stripe_customer_id");
-  ASSERT_OK_AND_ASSIGN(
-      s, backend->UpdateSubscriptionByStripeId(
-             "sub_1", [](Subscription&) { return absl::OkStatus(); }));
-  EXPECT_TRUE(s.has_value());
-
-  ASSERT_OK_AND_ASSIGN(std::optional<Conversation> c1,
-                       backend->GetConversation("c1"));
-  ASSERT_TRUE(c1.has_value());
-  EXPECT_EQ(c1->title(), "New Conversation");
-  EXPECT_EQ(c1->created_at(), "2025-12-04T10:11:12.123456");
-  EXPECT_EQ(c1->report_cycle(), 1);
-  EXPECT_TRUE(c1->has_follow_up());
-  EXPECT_EQ(c1->follow_up_answers_json(), R"({"q1":"a","n":1.50})");
-  EXPECT_TRUE(c1->is_visible());
-  EXPECT_FALSE(c1->has_expires_at());
-  ASSERT_EQ(c1->messages_size(), 3);
-  EXPECT_EQ(c1->messages(0).content(), "earlier");
-  EXPECT_EQ(c1->messages(1).content(), "first (same time, id b)");
-  EXPECT_EQ(c1->messages(1).key_order_size(), 2);
-  EXPECT_EQ(c1->messages(2).role(), "assistant");
-  EXPECT_EQ(c1->messages(2).stage1_json(), R"([{"model":"m","response":"r"}])");
-  EXPECT_EQ(c1->messages(2).metadata_json(),
-            R"({"request_id":9007199254740993})");
-  EXPECT_FALSE(c1->messages(2).has_content());
-
-  ASSERT_OK_AND_ASSIGN(std::optional<Conversation> c2,
-                       backend->GetConversation("c2"));
-  ASSERT_TRUE(c2.has_value());
-  EXPECT_EQ(c2->title(), "Mine");
-  EXPECT_TRUE(c2->starred());
-  EXPECT_EQ(c2->expires_at(), "2025-12-11T00:00:00");
-
-  // New messages go after the adopted ones.
-  Message m;
-  m.set_role("user");
-  m.set_content("new");
-  ASSERT_THAT(backend->AppendMessage("c1", m), IsOk());
-  ASSERT_OK_AND_ASSIGN(c1, backend->GetConversation("c1"));
-  EXPECT_EQ(c1->messages(3).content(), "new");
+  ExpectRewriteRowsAdopted(*backend);
 
   // An adopted store ends with the same schema as a new one.
   const std::string fresh = FreshDbPath();
@@ -687,7 +604,8 @@ TEST(SqliteSchemaTest, StatusUpgradeAndRefusal) {
   }
   // Version 1: the rewrite's tables with the version recorded.
   const std::string old_path = FreshDbPath();
-  RawExec(old_path, kRewriteDatabase);
+  RawExec(old_path, kRewriteTables);
+  RawExec(old_path, kRewriteRows);
   RawExec(old_path,
           "CREATE TABLE parley_schema_version (version INTEGER NOT NULL "
           "PRIMARY KEY, description TEXT NOT NULL, applied_at TIMESTAMP);"
@@ -737,7 +655,10 @@ int RunInChildren(int n, Body body) {
 TEST(SqliteSchemaTest, TwoProcessesUpgradingRunEachMigrationOnce) {
   for (int round = 0; round < 3; ++round) {
     const std::string path = FreshDbPath();
-    if (round == 1) RawExec(path, kRewriteDatabase);
+    if (round == 1) {
+      RawExec(path, kRewriteTables);
+      RawExec(path, kRewriteRows);
+    }
     const absl::Time start = absl::Now() + absl::Milliseconds(200);
     const int ok = RunInChildren(2, [&](int) {
       auto backend = Open(path, Policy::kInspectOnly);
