@@ -62,6 +62,9 @@ ABSL_FLAG(std::string, dir, "",
 ABSL_FLAG(std::string, postgres_url, "",
           "a PostgreSQL server to benchmark on (default: "
           "$TEST_POSTGRES_URL); the role must be allowed to create databases");
+ABSL_FLAG(std::string, postgres_options, "",
+          "options added to the PostgreSQL store's URL (not the raw "
+          "baseline's), e.g. pipeline_connections=4 or pipeline=false");
 
 namespace parley {
 namespace bench {
@@ -78,6 +81,7 @@ struct Config {
   int migrate_users = 0;           // the smaller migration store
   std::string dir;
   std::string postgres_url;
+  std::string postgres_options;  // for Parley's stores only
 };
 
 enum class Mode { kRaw, kSync, kAsync };
@@ -196,7 +200,11 @@ class Stores {
     if (!created.ok()) return created;
     databases_.push_back(db);
     const std::string url = WithDatabase(config_.postgres_url, db);
-    return FreshStore{WithOption(url, pool), url};
+    std::string store = WithOption(url, pool);
+    if (!config_.postgres_options.empty()) {
+      store = WithOption(store, config_.postgres_options);
+    }
+    return FreshStore{store, url};
   }
 
   ~Stores() {
@@ -356,7 +364,8 @@ class Council {
               backend == "sqlite" ? OpenRawSqlite(raw_path)
                                   : OpenRawLibpq(raw_path);
           if (!c.ok()) return c.status();
-          return RawSqlTarget(*std::move(c));
+          return RawSqlTarget(*std::move(c),
+                              /*row_locks=*/backend != "sqlite");
         });
   }
 
@@ -686,6 +695,7 @@ absl::StatusOr<Config> ReadFlags() {
   }
   config.dir = tmpl;
   config.postgres_url = absl::GetFlag(FLAGS_postgres_url);
+  config.postgres_options = absl::GetFlag(FLAGS_postgres_options);
   if (config.postgres_url.empty()) {
     const char* url = std::getenv("TEST_POSTGRES_URL");
     if (url != nullptr) config.postgres_url = url;

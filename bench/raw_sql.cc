@@ -62,8 +62,8 @@ std::string NewUuid() {
 
 class RawSqlOpTarget : public OpTarget {
  public:
-  explicit RawSqlOpTarget(std::unique_ptr<RawConnection> c)
-      : c_(std::move(c)) {}
+  RawSqlOpTarget(std::unique_ptr<RawConnection> c, bool row_locks)
+      : c_(std::move(c)), row_locks_(row_locks) {}
 
   absl::Status Run(const Op& op) override {
     switch (op.kind) {
@@ -198,18 +198,17 @@ class RawSqlOpTarget : public OpTarget {
   }
 
   absl::Status AppendMessage(const Op& op) {
-    absl::StatusOr<RawRows> found =
-        c_->Exec(Stmt::kLockConversation, {RawParam::Text(op.id)});
-    if (!found.ok()) return found.status();
-    if (found->empty()) return absl::NotFoundError("conversation: not found");
-    absl::StatusOr<RawRows> next =
-        c_->Exec(Stmt::kNextPosition, {RawParam::Text(op.id)});
-    if (!next.ok()) return next.status();
-    int64_t position = 0;
-    if (next->empty() || next->front().empty() ||
-        !absl::SimpleAtoi(next->front()[0], &position)) {
-      return absl::InternalError("next position: not a number");
+    // As the backend: the row lock where the database has one (PostgreSQL),
+    // then one INSERT ... SELECT that takes the next position.
+    if (row_locks_) {
+      absl::StatusOr<RawRows> found =
+          c_->Exec(Stmt::kLockConversation, {RawParam::Text(op.id)});
+      if (!found.ok()) return found.status();
+      if (found->empty()) {
+        return absl::NotFoundError("conversation: not found");
+      }
     }
+    const int64_t position = 0;  // of a conversation's first message
     const bool user = op.kind == OpKind::kAddUserMessage;
     std::vector<RawParam> params = {
         RawParam::Text(NewUuid()), RawParam::Text(op.id),
@@ -229,7 +228,8 @@ class RawSqlOpTarget : public OpTarget {
       params.push_back(
           RawParam::Text(R"(["role","stage1","stage2","stage3","metadata"])"));
     }
-    return c_->Exec(Stmt::kInsertMessage, params).status();
+    params.push_back(RawParam::Text(op.id));
+    return c_->Exec(Stmt::kAppendMessage, params).status();
   }
 
   absl::Status GetConversation(const std::string& id) {
@@ -250,6 +250,7 @@ class RawSqlOpTarget : public OpTarget {
   }
 
   std::unique_ptr<RawConnection> c_;
+  const bool row_locks_;
 };
 
 }  // namespace
@@ -310,17 +311,13 @@ std::string StmtText(Stmt stmt, const std::string& now,
     case Stmt::kLockConversation:
       text = "SELECT 1 FROM conversations WHERE id = ?1 FOR UPDATE";
       break;
-    case Stmt::kNextPosition:
-      text =
-          "SELECT COALESCE(MAX(position) + 1, 0) FROM messages WHERE "
-          "conversation_id = ?1";
-      break;
-    case Stmt::kInsertMessage:
+    case Stmt::kAppendMessage:
       text =
           "INSERT INTO messages (id, conversation_id, position, role, "
           "content, stage1, stage2, stage3, metadata, extra_json, key_order, "
-          "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
-          "NOW())";
+          "created_at) SELECT ?1, ?2, (SELECT COALESCE(MAX(position) + 1, ?3) "
+          "FROM messages WHERE conversation_id = ?12), ?4, ?5, ?6, ?7, ?8, "
+          "?9, ?10, ?11, NOW() FROM conversations WHERE id = ?12";
       break;
     case Stmt::kListUser:
       text = absl::StrCat(
@@ -357,8 +354,8 @@ std::string StmtText(Stmt stmt, const std::string& now,
 }
 
 std::unique_ptr<OpTarget> RawSqlTarget(
-    std::unique_ptr<RawConnection> connection) {
-  return std::make_unique<RawSqlOpTarget>(std::move(connection));
+    std::unique_ptr<RawConnection> connection, bool row_locks) {
+  return std::make_unique<RawSqlOpTarget>(std::move(connection), row_locks);
 }
 
 bool RawCovers(Phase phase) {

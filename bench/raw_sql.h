@@ -29,15 +29,14 @@ enum class Stmt {
   kUpsertSubscription,
   kInsertConversation,
   kLockConversation,
-  kNextPosition,
-  kInsertMessage,
+  kAppendMessage,
   kListUser,
   kSelectConversation,
   kSelectMessages,
   kCountUser,
   kCountActive,
 };
-inline constexpr int kStmtCount = 13;
+inline constexpr int kStmtCount = 12;
 
 // The statement in SQLite's form: ?N placeholders, `NOW()` for the current
 // UTC time as the backend writes it, ` FOR UPDATE` where PostgreSQL needs
@@ -89,9 +88,11 @@ class RawConnection {
 
 // An OpTarget making the load, read and count calls on `connection` with
 // the backend's statements, one transaction per call as the backend does.
-// Other calls are Unimplemented.
+// Other calls are Unimplemented. `row_locks`: the database locks rows
+// (PostgreSQL), so an append first locks its conversation, as the backend
+// does; SQLite's write transaction already excludes other writers.
 std::unique_ptr<OpTarget> RawSqlTarget(
-    std::unique_ptr<RawConnection> connection);
+    std::unique_ptr<RawConnection> connection, bool row_locks);
 
 // Whether RawSqlTarget covers every call of the phase.
 bool RawCovers(Phase phase);

@@ -563,8 +563,8 @@ absl::StatusOr<SqlParams> MessageParams(absl::string_view message_id,
   if (m.has_metadata_json()) canonical.push_back("metadata");
   const RecordKeys keys(m.key_order(), canonical, m.extra());
   SqlParams p;
-  p.Add(SqlValue::Text(message_id))
-      .Add(SqlValue::Text(conversation_id))
+  p.AddOwnedText(std::string(message_id));
+  p.Add(SqlValue::Text(conversation_id))
       .Add(SqlValue::Int64(position))
       .Add(keys.Typed("role") ? SqlValue::Text(m.role()) : SqlValue::Null())
       .Add(SqlValue::OptionalText(keys.Typed("content") && m.has_content(),

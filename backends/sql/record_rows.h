@@ -29,9 +29,17 @@ namespace sql {
 
 // Parameters for one statement. The texts they reference are owned here, so
 // a SqlParams can be built, moved and then executed.
+//
+// Move-only: a copy's values would still point into the original's texts.
+// (Deleting the copy also makes std::vector move, not copy, SqlParams when
+// it grows, although std::deque's move constructor is not noexcept.)
 class SqlParams {
  public:
   SqlParams() { values_.reserve(16); }  // as many as a record's statement
+  SqlParams(SqlParams&&) = default;
+  SqlParams& operator=(SqlParams&&) = default;
+  SqlParams(const SqlParams&) = delete;
+  SqlParams& operator=(const SqlParams&) = delete;
   SqlParams& Add(SqlValue value) {
     values_.push_back(value);
     return *this;
@@ -95,7 +103,8 @@ absl::StatusOr<ConversationSummary> ConversationSummaryFromRow(
 // Records -> INSERT parameters (`now_expression` is spliced in by the
 // statement, not here). InvalidArgument when an extra value is not JSON.
 absl::StatusOr<SqlParams> ConversationParams(const Conversation& conversation);
-// `message_id` is the row's primary key, `position` its place.
+// `message_id` (copied) is the row's primary key, `position` its place;
+// the other values view `conversation_id` and `message`.
 absl::StatusOr<SqlParams> MessageParams(absl::string_view message_id,
                                         absl::string_view conversation_id,
                                         int64_t position,

@@ -13,6 +13,7 @@
 #include "absl/time/time.h"
 #include "backends/sql/schema.h"
 #include "backends/sql/sql_batch.h"
+#include "backends/sql/sql_plan.h"
 #include "backends/sql/sql_records.h"
 #include "storage/status_macros.h"
 #include "storage/status_util.h"
@@ -36,15 +37,19 @@ enum class Txn {
 // What a backend and its transaction views share; owned by the outermost
 // backend.
 struct Shared {
-  Shared(std::unique_ptr<SqlConnectionSource> source, const SqlDialect& dialect,
+  Shared(std::unique_ptr<SqlConnectionSource> source,
+         std::unique_ptr<PlanRunner> runner, const SqlDialect& dialect,
          const BackendOptions& options)
       : source(std::move(source)),
+        runner(std::move(runner)),
         dialect(dialect),
         records(dialect),
         batch(dialect),
         options(options) {}
 
   const std::unique_ptr<SqlConnectionSource> source;
+  // Runs plans without a lease (the PostgreSQL pipeline); may be null.
+  const std::unique_ptr<PlanRunner> runner;
   const SqlDialect& dialect;
   const SqlRecords records;
   const SqlBatchRecords batch;
@@ -106,24 +111,23 @@ class SqlBackend : public Backend, public BulkBackend {
   absl::Status ApplySchemaPolicy();
 
   absl::Status CreateConversation(const Conversation& conv) override {
-    return Run(Txn::kWrite, ConversationContext("create", conv.id()),
-               [&](SqlConnection& c) {
-                 return records().CreateConversation(c, conv);
-               });
+    return Planned(ConversationContext("create", conv.id()), [&](PlanRun run) {
+      return records().CreateConversation(run, conv);
+    });
   }
 
   absl::Status PutConversation(const Conversation& conv) override {
-    return Run(
-        Txn::kWrite, ConversationContext("save", conv.id()),
-        [&](SqlConnection& c) { return records().PutConversation(c, conv); });
+    return Planned(ConversationContext("save", conv.id()), [&](PlanRun run) {
+      return records().PutConversation(run, conv);
+    });
   }
 
   absl::StatusOr<std::optional<Conversation>> GetConversation(
       absl::string_view id) override {
     std::optional<Conversation> out;
     RETURN_IF_ERROR(
-        Run(Txn::kRead, ConversationContext("read", id), [&](SqlConnection& c) {
-          ASSIGN_OR_RETURN(out, records().GetConversation(c, id, true));
+        Planned(ConversationContext("read", id), [&](PlanRun run) {
+          ASSIGN_OR_RETURN(out, records().GetConversation(run, id));
           return absl::OkStatus();
         }));
     return out;
@@ -132,21 +136,22 @@ class SqlBackend : public Backend, public BulkBackend {
   absl::StatusOr<std::vector<ConversationSummary>> ListConversations(
       absl::string_view user_id) override {
     std::vector<ConversationSummary> out;
-    RETURN_IF_ERROR(Run(
-        Txn::kAutocommit, absl::StrCat("list conversations of user ", user_id),
-        [&](SqlConnection& c) {
-          ASSIGN_OR_RETURN(out, records().ListConversations(c, user_id));
-          return absl::OkStatus();
-        }));
+    RETURN_IF_ERROR(
+        Planned(absl::StrCat("list conversations of user ", user_id),
+                [&](PlanRun run) {
+                  ASSIGN_OR_RETURN(out,
+                                   records().ListConversations(run, user_id));
+                  return absl::OkStatus();
+                }));
     return out;
   }
 
   absl::Status AppendMessage(absl::string_view id,
                              const Message& message) override {
-    return Run(Txn::kWrite, ConversationContext("append message to", id),
-               [&](SqlConnection& c) {
-                 return records().AppendMessage(c, id, message);
-               });
+    return Planned(ConversationContext("append message to", id),
+                   [&](PlanRun run) {
+                     return records().AppendMessage(run, id, message);
+                   });
   }
 
   absl::StatusOr<Conversation> UpdateConversation(
@@ -180,9 +185,9 @@ class SqlBackend : public Backend, public BulkBackend {
 
   absl::StatusOr<bool> DeleteConversation(absl::string_view id) override {
     bool out = false;
-    RETURN_IF_ERROR(Run(
-        Txn::kWrite, ConversationContext("delete", id), [&](SqlConnection& c) {
-          ASSIGN_OR_RETURN(out, records().DeleteConversation(c, id));
+    RETURN_IF_ERROR(
+        Planned(ConversationContext("delete", id), [&](PlanRun run) {
+          ASSIGN_OR_RETURN(out, records().DeleteConversation(run, id));
           return absl::OkStatus();
         }));
     return out;
@@ -192,31 +197,31 @@ class SqlBackend : public Backend, public BulkBackend {
       absl::string_view user_id,
       std::optional<absl::string_view> active_at) override {
     int64_t out = 0;
-    RETURN_IF_ERROR(Run(
-        Txn::kAutocommit, absl::StrCat("count conversations of user ", user_id),
-        [&](SqlConnection& c) {
-          ASSIGN_OR_RETURN(out,
-                           records().CountConversations(c, user_id, active_at));
-          return absl::OkStatus();
-        }));
+    RETURN_IF_ERROR(
+        Planned(absl::StrCat("count conversations of user ", user_id),
+                [&](PlanRun run) {
+                  ASSIGN_OR_RETURN(out, records().CountConversations(
+                                            run, user_id, active_at));
+                  return absl::OkStatus();
+                }));
     return out;
   }
 
   absl::Status PutProfile(const Profile& profile) override {
-    return Run(
-        Txn::kWrite, absl::StrCat("save profile ", profile.user_id()),
-        [&](SqlConnection& c) { return records().PutProfile(c, profile); });
+    return Planned(absl::StrCat("save profile ", profile.user_id()),
+                   [&](PlanRun run) {
+                     return records().PutProfile(run, profile);
+                   });
   }
 
   absl::StatusOr<std::optional<Profile>> GetProfile(
       absl::string_view user_id) override {
     std::optional<Profile> out;
     RETURN_IF_ERROR(
-        Run(Txn::kAutocommit, absl::StrCat("read profile ", user_id),
-            [&](SqlConnection& c) {
-              ASSIGN_OR_RETURN(out, records().GetProfile(c, user_id));
-              return absl::OkStatus();
-            }));
+        Planned(absl::StrCat("read profile ", user_id), [&](PlanRun run) {
+          ASSIGN_OR_RETURN(out, records().GetProfile(run, user_id));
+          return absl::OkStatus();
+        }));
     return out;
   }
 
@@ -238,20 +243,19 @@ class SqlBackend : public Backend, public BulkBackend {
   }
 
   absl::Status PutSubscription(const Subscription& s) override {
-    return Run(
-        Txn::kWrite, absl::StrCat("save subscription ", s.user_id()),
-        [&](SqlConnection& c) { return records().PutSubscription(c, s); });
+    return Planned(
+        absl::StrCat("save subscription ", s.user_id()),
+        [&](PlanRun run) { return records().PutSubscription(run, s); });
   }
 
   absl::StatusOr<std::optional<Subscription>> GetSubscription(
       absl::string_view user_id) override {
     std::optional<Subscription> out;
     RETURN_IF_ERROR(
-        Run(Txn::kAutocommit, absl::StrCat("read subscription ", user_id),
-            [&](SqlConnection& c) {
-              ASSIGN_OR_RETURN(out, records().GetSubscription(c, user_id));
-              return absl::OkStatus();
-            }));
+        Planned(absl::StrCat("read subscription ", user_id), [&](PlanRun run) {
+          ASSIGN_OR_RETURN(out, records().GetSubscription(run, user_id));
+          return absl::OkStatus();
+        }));
     return out;
   }
 
@@ -292,11 +296,10 @@ class SqlBackend : public Backend, public BulkBackend {
 
   absl::StatusOr<StoreCounts> Count() override {
     StoreCounts out;
-    RETURN_IF_ERROR(
-        Run(Txn::kAutocommit, "count records", [&](SqlConnection& c) {
-          ASSIGN_OR_RETURN(out, records().Count(c));
-          return absl::OkStatus();
-        }));
+    RETURN_IF_ERROR(Planned("count records", [&](PlanRun run) {
+      ASSIGN_OR_RETURN(out, records().Count(run));
+      return absl::OkStatus();
+    }));
     return out;
   }
 
@@ -451,6 +454,21 @@ class SqlBackend : public Backend, public BulkBackend {
   absl::Status RunUnchecked(Txn txn, absl::string_view context,
                             absl::FunctionRef<absl::Status(SqlConnection&)> fn);
 
+  // Runs `op`, giving it a PlanRun that runs each plan it builds as one
+  // transaction: in a view, on the view's connection; else in the plan
+  // runner when there is one, else on a pooled connection; retrying busy
+  // failures. Errors other than NotFound gain `context`.
+  absl::Status Planned(absl::string_view context,
+                       absl::FunctionRef<absl::Status(PlanRun)> op) {
+    RETURN_IF_ERROR(CheckSchema());
+    absl::Status status = op([this](const Plan& plan, PlanReader& reader) {
+      return RunPlan(plan, reader);
+    });
+    if (status.ok() || absl::IsNotFound(status)) return status;
+    return Annotate(status, context);
+  }
+  absl::StatusOr<PlanChanges> RunPlan(const Plan& plan, PlanReader& reader);
+
   std::unique_ptr<Shared> owned_;  // null in a view
   Shared& shared_;
   SqlConnection* const pinned_;  // a view's connection; null otherwise
@@ -476,6 +494,30 @@ absl::Status SqlBackend::RunUnchecked(
   }
   if (status.ok() || absl::IsNotFound(status)) return status;
   return Annotate(status, context);
+}
+
+absl::StatusOr<PlanChanges> SqlBackend::RunPlan(const Plan& plan,
+                                                PlanReader& reader) {
+  if (pinned_ != nullptr) return RunPlanOn(*pinned_, plan, reader);
+  PlanChanges out;
+  RETURN_IF_ERROR(WithRetry([&]() -> absl::Status {
+    if (shared_.runner != nullptr) {
+      ASSIGN_OR_RETURN(out, shared_.runner->Run(plan, reader));
+      return absl::OkStatus();
+    }
+    ASSIGN_OR_RETURN(SqlConnectionLease lease, shared_.source->Acquire());
+    if (plan.kind() == Plan::Kind::kAutocommit) {
+      ASSIGN_OR_RETURN(out, RunPlanOn(*lease, plan, reader));
+      return absl::OkStatus();
+    }
+    RETURN_IF_ERROR(lease->Begin(plan.kind() == Plan::Kind::kWrite
+                                     ? TransactionMode::kWrite
+                                     : TransactionMode::kRead));
+    // On error the lease rolls the transaction back as it is returned.
+    ASSIGN_OR_RETURN(out, RunPlanOn(*lease, plan, reader));
+    return lease->Commit();
+  }));
+  return out;
 }
 
 absl::Status SqlBackend::CheckSchema() {
@@ -554,9 +596,9 @@ absl::Status SqlBackend::RunInTransaction(
 
 absl::StatusOr<std::unique_ptr<Backend>> NewSqlBackend(
     std::unique_ptr<SqlConnectionSource> source, const SqlDialect& dialect,
-    const BackendOptions& options) {
-  auto backend = std::make_unique<SqlBackend>(
-      std::make_unique<Shared>(std::move(source), dialect, options));
+    const BackendOptions& options, std::unique_ptr<PlanRunner> runner) {
+  auto backend = std::make_unique<SqlBackend>(std::make_unique<Shared>(
+      std::move(source), std::move(runner), dialect, options));
   RETURN_IF_ERROR(backend->ApplySchemaPolicy());
   return backend;
 }

@@ -9,6 +9,7 @@
 #include "absl/status/statusor.h"
 #include "backends/sql/sql_connection.h"
 #include "backends/sql/sql_dialect.h"
+#include "backends/sql/sql_plan.h"
 #include "storage/backend.h"
 
 namespace parley {
@@ -32,9 +33,16 @@ namespace sql {
 // and every read-modify-write locks its rows with SELECT ... FOR UPDATE, so
 // concurrent writers of one record queue up rather than overwrite each
 // other.
+//
+// Operations whose statements are known up front (storing, appending,
+// deleting, reading a record; see sql_plan.h) run in `runner` when one is
+// given (the PostgreSQL pipeline), else on a connection from `source`;
+// read-modify-writes, scans, batches and RunInTransaction always hold a
+// connection from `source`.
 absl::StatusOr<std::unique_ptr<Backend>> NewSqlBackend(
     std::unique_ptr<SqlConnectionSource> source, const SqlDialect& dialect,
-    const BackendOptions& options);
+    const BackendOptions& options,
+    std::unique_ptr<PlanRunner> runner = nullptr);
 
 }  // namespace sql
 }  // namespace parley

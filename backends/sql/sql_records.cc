@@ -46,14 +46,49 @@ absl::StatusOr<std::optional<Record>> QueryOne(
   return std::move(rows.front());
 }
 
-absl::StatusOr<int64_t> QueryInt(SqlConnection& c, const std::string& sql,
-                                 absl::Span<const SqlValue> params) {
+// The records statement `statement` of a plan returns.
+template <typename Record>
+class RecordsOf : public PlanReader {
+ public:
+  using FromRow = absl::StatusOr<Record> (*)(const SqlRow&);
+  RecordsOf(int statement, FromRow from_row)
+      : statement_(statement), from_row_(from_row) {}
+
+  void Restart() override { records.clear(); }
+  absl::Status OnRow(int statement, const SqlRow& row) override {
+    if (statement != statement_) return absl::OkStatus();
+    ASSIGN_OR_RETURN(Record record, from_row_(row));
+    records.push_back(std::move(record));
+    return absl::OkStatus();
+  }
+
+  std::optional<Record> First() && {
+    if (records.empty()) return std::nullopt;
+    return std::move(records.front());
+  }
+
+  std::vector<Record> records;
+
+ private:
+  const int statement_;
+  const FromRow from_row_;
+};
+
+// The first column of the first row of statement 0 (a COUNT).
+class FirstInt : public PlanReader {
+ public:
+  void Restart() override { value = 0; }
+  absl::Status OnRow(int statement, const SqlRow& row) override {
+    if (statement == 0) value = row.IsNull(0) ? 0 : row.Int64(0);
+    return absl::OkStatus();
+  }
   int64_t value = 0;
-  RETURN_IF_ERROR(c.Execute(sql, params, [&](const SqlRow& row) {
-                     value = row.IsNull(0) ? 0 : row.Int64(0);
-                     return absl::OkStatus();
-                   }).status());
-  return value;
+};
+
+SqlParams TextParams(absl::string_view text) {
+  SqlParams p;
+  p.Add(SqlValue::Text(text));
+  return p;
 }
 
 }  // namespace
@@ -85,12 +120,21 @@ SqlRecords::SqlRecords(const SqlDialect& d) {
       "conversations.id) FROM conversations");
   list_user_ = sql(absl::StrCat(list, " WHERE user_id = ?1"));
   list_all_ = sql(list);
-  lock_conversation_ = sql(
-      absl::StrCat("SELECT 1 FROM conversations WHERE id = ?1", d.for_update));
-  next_position_ =
-      sql("SELECT COALESCE(MAX(position) + 1, 0) FROM messages "
-          "WHERE conversation_id = ?1");
+  // Empty where writers exclude each other already (SQLite).
+  if (!d.for_update.empty()) {
+    lock_conversation_ = sql(absl::StrCat(
+        "SELECT 1 FROM conversations WHERE id = ?1", d.for_update));
+  }
   insert_message_ = MessageInsertSql(d);
+  // One statement that takes the next position and inserts, or inserts
+  // nothing when the conversation does not exist. ?3 is the position of a
+  // conversation's first message; ?12 is the conversation id again, for the
+  // comparisons (PostgreSQL types ?2 from its column in the SELECT list).
+  append_message_ = sql(absl::StrCat(
+      "INSERT INTO messages (", kMessageInsertColumns,
+      ") SELECT ?1, ?2, (SELECT COALESCE(MAX(position) + 1, ?3) FROM messages "
+      "WHERE conversation_id = ?12), ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ",
+      d.now_expression, " FROM conversations WHERE id = ?12"));
   delete_messages_ = sql("DELETE FROM messages WHERE conversation_id = ?1");
   delete_conversation_ = sql("DELETE FROM conversations WHERE id = ?1");
   count_user_ = sql("SELECT COUNT(*) FROM conversations WHERE user_id = ?1");
@@ -138,84 +182,95 @@ SqlRecords::SqlRecords(const SqlDialect& d) {
 // conversation or a subscription; a user without a profile gets a row marked
 // has_profile = FALSE, which GetProfile, Count and Scan do not see and a
 // later PutProfile fills in.
-absl::Status SqlRecords::EnsureUser(SqlConnection& c,
-                                    absl::string_view user_id) const {
-  const SqlValue params[] = {SqlValue::Text(user_id)};
-  return c.Execute(ensure_user_, params).status();
-}
-
-absl::Status SqlRecords::InsertMessages(SqlConnection& c,
-                                        const Conversation& conv) const {
+absl::Status SqlRecords::AddConversation(const std::string& upsert,
+                                         const Conversation& conv,
+                                         bool replace_messages,
+                                         Plan& plan) const {
+  plan.Add(ensure_user_, TextParams(conv.user_id()));
+  ASSIGN_OR_RETURN(SqlParams p, ConversationParams(conv));
+  plan.Add(upsert, std::move(p));
+  if (replace_messages) plan.Add(delete_messages_, TextParams(conv.id()));
   for (int i = 0; i < conv.messages_size(); ++i) {
-    const std::string id = NewUuid();
-    ASSIGN_OR_RETURN(SqlParams p,
-                     MessageParams(id, conv.id(), i, conv.messages(i)));
-    RETURN_IF_ERROR(c.Execute(insert_message_, p.span()).status());
+    ASSIGN_OR_RETURN(SqlParams m,
+                     MessageParams(NewUuid(), conv.id(), i, conv.messages(i)));
+    plan.Add(insert_message_, std::move(m));
   }
   return absl::OkStatus();
 }
 
-absl::Status SqlRecords::CreateConversation(SqlConnection& c,
+absl::Status SqlRecords::CreateConversation(PlanRun run,
                                             const Conversation& conv) const {
-  RETURN_IF_ERROR(EnsureUser(c, conv.user_id()));
-  ASSIGN_OR_RETURN(SqlParams p, ConversationParams(conv));
-  RETURN_IF_ERROR(c.Execute(insert_conversation_, p.span()).status());
-  return InsertMessages(c, conv);
+  Plan plan(Plan::Kind::kWrite);
+  RETURN_IF_ERROR(AddConversation(insert_conversation_, conv, false, plan));
+  IgnoreRows rows;
+  return run(plan, rows).status();
 }
 
-absl::Status SqlRecords::PutConversation(SqlConnection& c,
+absl::Status SqlRecords::PutConversation(PlanRun run,
                                          const Conversation& conv) const {
-  RETURN_IF_ERROR(EnsureUser(c, conv.user_id()));
-  ASSIGN_OR_RETURN(SqlParams p, ConversationParams(conv));
-  RETURN_IF_ERROR(c.Execute(upsert_conversation_, p.span()).status());
-  const SqlValue id[] = {SqlValue::Text(conv.id())};
-  RETURN_IF_ERROR(c.Execute(delete_messages_, id).status());
-  return InsertMessages(c, conv);
+  Plan plan(Plan::Kind::kWrite);
+  RETURN_IF_ERROR(AddConversation(upsert_conversation_, conv, true, plan));
+  IgnoreRows rows;
+  return run(plan, rows).status();
 }
 
 absl::StatusOr<std::optional<Conversation>> SqlRecords::GetConversation(
-    SqlConnection& c, absl::string_view id, bool with_messages) const {
-  const SqlValue params[] = {SqlValue::Text(id)};
-  ASSIGN_OR_RETURN(std::optional<Conversation> conv,
-                   QueryOne<Conversation>(c, select_conversation_, params,
-                                          ConversationFromRow));
-  if (!conv.has_value() || !with_messages) return conv;
-  RETURN_IF_ERROR(c.Execute(select_messages_, params, [&](const SqlRow& row) {
-                     ASSIGN_OR_RETURN(*conv->add_messages(),
-                                      MessageFromRow(row));
-                     return absl::OkStatus();
-                   }).status());
-  return conv;
+    PlanRun run, absl::string_view id) const {
+  // Both statements in one snapshot: the record and its messages agree.
+  Plan plan(Plan::Kind::kRead);
+  plan.Add(select_conversation_, TextParams(id));
+  plan.Add(select_messages_, TextParams(id));
+  class Reader : public PlanReader {
+   public:
+    void Restart() override { conv.reset(); }
+    absl::Status OnRow(int statement, const SqlRow& row) override {
+      if (statement == 0) {
+        ASSIGN_OR_RETURN(conv, ConversationFromRow(row));
+      } else if (conv.has_value()) {
+        ASSIGN_OR_RETURN(*conv->add_messages(), MessageFromRow(row));
+      }
+      return absl::OkStatus();
+    }
+    std::optional<Conversation> conv;
+  } reader;
+  RETURN_IF_ERROR(run(plan, reader).status());
+  return std::move(reader.conv);
 }
 
 absl::StatusOr<std::vector<ConversationSummary>> SqlRecords::ListConversations(
-    SqlConnection& c, absl::string_view user_id) const {
-  const SqlValue params[] = {SqlValue::Text(user_id)};
-  return Query<ConversationSummary>(
-      c, user_id.empty() ? list_all_ : list_user_,
-      user_id.empty() ? absl::Span<const SqlValue>() : params,
-      [](const SqlRow& row) { return ConversationSummaryFromRow(row, 12); });
+    PlanRun run, absl::string_view user_id) const {
+  Plan plan(Plan::Kind::kAutocommit);
+  if (user_id.empty()) {
+    plan.Add(list_all_, SqlParams());
+  } else {
+    plan.Add(list_user_, TextParams(user_id));
+  }
+  RecordsOf<ConversationSummary> reader(0, [](const SqlRow& row) {
+    return ConversationSummaryFromRow(row, 12);
+  });
+  RETURN_IF_ERROR(run(plan, reader).status());
+  return std::move(reader.records);
 }
 
-absl::Status SqlRecords::AppendMessage(SqlConnection& c, absl::string_view id,
+absl::Status SqlRecords::AppendMessage(PlanRun run, absl::string_view id,
                                        const Message& message) const {
-  // Within the write transaction (and, for PostgreSQL, holding the
-  // conversation's row lock) max(position) + 1 cannot be taken twice.
-  const SqlValue params[] = {SqlValue::Text(id)};
-  bool exists = false;
-  RETURN_IF_ERROR(c.Execute(lock_conversation_, params, [&](const SqlRow&) {
-                     exists = true;
-                     return absl::OkStatus();
-                   }).status());
-  if (!exists) {
+  // PostgreSQL: the conversation's row lock first, so that the INSERT's
+  // snapshot (a new one per statement at READ COMMITTED) sees every message
+  // an earlier holder of the lock appended, and max(position) + 1 cannot be
+  // taken twice. SQLite's write transaction already excludes other writers.
+  Plan plan(Plan::Kind::kWrite);
+  if (!lock_conversation_.empty()) plan.Add(lock_conversation_, TextParams(id));
+  const std::string message_id = NewUuid();
+  ASSIGN_OR_RETURN(SqlParams p, MessageParams(message_id, id, 0, message));
+  p.Add(SqlValue::Text(id));
+  plan.Add(append_message_, std::move(p));
+  IgnoreRows rows;
+  ASSIGN_OR_RETURN(PlanChanges changed, run(plan, rows));
+  if (changed.back() == 0) {
     return absl::NotFoundError(
         absl::StrCat(ConversationName(id), ": not found"));
   }
-  ASSIGN_OR_RETURN(int64_t position, QueryInt(c, next_position_, params));
-  const std::string message_id = NewUuid();
-  ASSIGN_OR_RETURN(SqlParams p,
-                   MessageParams(message_id, id, position, message));
-  return c.Execute(insert_message_, p.span()).status();
+  return absl::OkStatus();
 }
 
 absl::StatusOr<Conversation> SqlRecords::UpdateConversation(
@@ -231,8 +286,10 @@ absl::StatusOr<Conversation> SqlRecords::UpdateConversation(
   }
   const std::string user_id = conv->user_id();
   RETURN_IF_ERROR(mutate(*conv));
-  if (conv->user_id() != user_id)
-    RETURN_IF_ERROR(EnsureUser(c, conv->user_id()));
+  if (conv->user_id() != user_id) {
+    const SqlValue user[] = {SqlValue::Text(conv->user_id())};
+    RETURN_IF_ERROR(c.Execute(ensure_user_, user).status());
+  }
   ASSIGN_OR_RETURN(SqlParams p, ConversationParams(*conv));
   RETURN_IF_ERROR(c.Execute(upsert_conversation_, p.span()).status());
   return *std::move(conv);
@@ -256,37 +313,53 @@ absl::StatusOr<int64_t> SqlRecords::UpdateUserConversations(
 }
 
 absl::StatusOr<bool> SqlRecords::DeleteConversation(
-    SqlConnection& c, absl::string_view id) const {
+    PlanRun run, absl::string_view id) const {
   // ON DELETE CASCADE would do, but a store adopted from elsewhere may lack
   // it; deleting the messages first costs one indexed statement.
-  const SqlValue params[] = {SqlValue::Text(id)};
-  RETURN_IF_ERROR(c.Execute(delete_messages_, params).status());
-  ASSIGN_OR_RETURN(int64_t deleted, c.Execute(delete_conversation_, params));
-  return deleted > 0;
+  Plan plan(Plan::Kind::kWrite);
+  plan.Add(delete_messages_, TextParams(id));
+  plan.Add(delete_conversation_, TextParams(id));
+  IgnoreRows rows;
+  ASSIGN_OR_RETURN(PlanChanges changed, run(plan, rows));
+  return changed.back() > 0;
 }
 
 absl::StatusOr<int64_t> SqlRecords::CountConversations(
-    SqlConnection& c, absl::string_view user_id,
+    PlanRun run, absl::string_view user_id,
     std::optional<absl::string_view> active_at) const {
+  Plan plan(Plan::Kind::kAutocommit);
   if (!active_at.has_value()) {
-    const SqlValue params[] = {SqlValue::Text(user_id)};
-    return QueryInt(c, count_user_, params);
+    plan.Add(count_user_, TextParams(user_id));
+  } else {
+    SqlParams p = TextParams(user_id);
+    p.Add(SqlValue::Text(*active_at));
+    plan.Add(count_active_, std::move(p));
   }
-  const SqlValue params[] = {SqlValue::Text(user_id),
-                             SqlValue::Text(*active_at)};
-  return QueryInt(c, count_active_, params);
+  FirstInt reader;
+  RETURN_IF_ERROR(run(plan, reader).status());
+  return reader.value;
 }
 
-absl::Status SqlRecords::PutProfile(SqlConnection& c,
-                                    const Profile& profile) const {
+absl::StatusOr<Plan> SqlRecords::PutProfilePlan(const Profile& profile) const {
+  Plan plan(Plan::Kind::kWrite);
   ASSIGN_OR_RETURN(SqlParams p, ProfileParams(profile));
-  return c.Execute(upsert_profile_, p.span()).status();
+  plan.Add(upsert_profile_, std::move(p));
+  return plan;
+}
+
+absl::Status SqlRecords::PutProfile(PlanRun run, const Profile& profile) const {
+  ASSIGN_OR_RETURN(Plan plan, PutProfilePlan(profile));
+  IgnoreRows rows;
+  return run(plan, rows).status();
 }
 
 absl::StatusOr<std::optional<Profile>> SqlRecords::GetProfile(
-    SqlConnection& c, absl::string_view user_id) const {
-  const SqlValue params[] = {SqlValue::Text(user_id)};
-  return QueryOne<Profile>(c, select_profile_, params, ProfileFromRow);
+    PlanRun run, absl::string_view user_id) const {
+  Plan plan(Plan::Kind::kAutocommit);
+  plan.Add(select_profile_, TextParams(user_id));
+  RecordsOf<Profile> reader(0, ProfileFromRow);
+  RETURN_IF_ERROR(run(plan, reader).status());
+  return std::move(reader).First();
 }
 
 absl::StatusOr<Profile> SqlRecords::UpdateProfile(
@@ -301,15 +374,24 @@ absl::StatusOr<Profile> SqlRecords::UpdateProfile(
         absl::StrCat("profile ", user_id, ": not found"));
   }
   RETURN_IF_ERROR(mutate(*profile));
-  RETURN_IF_ERROR(PutProfile(c, *profile));
+  RETURN_IF_ERROR(PutProfile(RunOn(c), *profile));
   return *std::move(profile);
 }
 
-absl::Status SqlRecords::PutSubscription(SqlConnection& c,
-                                         const Subscription& s) const {
-  RETURN_IF_ERROR(EnsureUser(c, s.user_id()));
+absl::StatusOr<Plan> SqlRecords::PutSubscriptionPlan(
+    const Subscription& s) const {
+  Plan plan(Plan::Kind::kWrite);
+  plan.Add(ensure_user_, TextParams(s.user_id()));
   ASSIGN_OR_RETURN(SqlParams p, SubscriptionParams(s));
-  return c.Execute(upsert_subscription_, p.span()).status();
+  plan.Add(upsert_subscription_, std::move(p));
+  return plan;
+}
+
+absl::Status SqlRecords::PutSubscription(PlanRun run,
+                                         const Subscription& s) const {
+  ASSIGN_OR_RETURN(Plan plan, PutSubscriptionPlan(s));
+  IgnoreRows rows;
+  return run(plan, rows).status();
 }
 
 absl::StatusOr<std::optional<Subscription>> SqlRecords::ReadSubscription(
@@ -319,15 +401,19 @@ absl::StatusOr<std::optional<Subscription>> SqlRecords::ReadSubscription(
 }
 
 absl::StatusOr<std::optional<Subscription>> SqlRecords::GetSubscription(
-    SqlConnection& c, absl::string_view user_id) const {
-  return ReadSubscription(c, select_subscription_, user_id);
+    PlanRun run, absl::string_view user_id) const {
+  Plan plan(Plan::Kind::kAutocommit);
+  plan.Add(select_subscription_, TextParams(user_id));
+  RecordsOf<Subscription> reader(0, SubscriptionFromRow);
+  RETURN_IF_ERROR(run(plan, reader).status());
+  return std::move(reader).First();
 }
 
 absl::StatusOr<Subscription> SqlRecords::MutateSubscription(
     SqlConnection& c, Subscription subscription,
     Mutation<Subscription> mutate) const {
   RETURN_IF_ERROR(mutate(subscription));
-  RETURN_IF_ERROR(PutSubscription(c, subscription));
+  RETURN_IF_ERROR(PutSubscription(RunOn(c), subscription));
   return subscription;
 }
 
@@ -355,16 +441,22 @@ SqlRecords::UpdateSubscriptionByStripeId(SqlConnection& c,
   return MutateSubscription(c, *std::move(s), mutate);
 }
 
-absl::StatusOr<StoreCounts> SqlRecords::Count(SqlConnection& c) const {
-  StoreCounts counts;
-  RETURN_IF_ERROR(c.Execute(count_all_, {}, [&](const SqlRow& row) {
-                     counts.profiles = row.Int64(0);
-                     counts.subscriptions = row.Int64(1);
-                     counts.conversations = row.Int64(2);
-                     counts.messages = row.Int64(3);
-                     return absl::OkStatus();
-                   }).status());
-  return counts;
+absl::StatusOr<StoreCounts> SqlRecords::Count(PlanRun run) const {
+  Plan plan(Plan::Kind::kAutocommit);
+  plan.Add(count_all_, SqlParams());
+  class Reader : public PlanReader {
+   public:
+    absl::Status OnRow(int, const SqlRow& row) override {
+      counts.profiles = row.Int64(0);
+      counts.subscriptions = row.Int64(1);
+      counts.conversations = row.Int64(2);
+      counts.messages = row.Int64(3);
+      return absl::OkStatus();
+    }
+    StoreCounts counts;
+  } reader;
+  RETURN_IF_ERROR(run(plan, reader).status());
+  return reader.counts;
 }
 
 namespace {

@@ -1,6 +1,11 @@
-// Each Backend operation as the statements it runs on one connection,
-// without transaction control: SqlBackend wraps each call in the transaction
-// it needs (or runs it inside the caller's RunInTransaction).
+// Each Backend operation as the statements it runs, without transaction
+// control: SqlBackend wraps each call in the transaction it needs (or runs
+// it inside the caller's RunInTransaction).
+//
+// Operations whose statements are known before the first runs are built as
+// a Plan (backends/sql/sql_plan.h) and handed to `run`, which runs it on a
+// connection or in a pipeline and retries it; read-modify-writes run on a
+// connection `c` the caller holds.
 #ifndef PARLEY_BACKENDS_SQL_SQL_RECORDS_H_
 #define PARLEY_BACKENDS_SQL_SQL_RECORDS_H_
 
@@ -15,6 +20,7 @@
 #include "absl/strings/string_view.h"
 #include "backends/sql/sql_connection.h"
 #include "backends/sql/sql_dialect.h"
+#include "backends/sql/sql_plan.h"
 #include "proto/records.pb.h"
 #include "storage/backend.h"
 
@@ -27,17 +33,16 @@ class SqlRecords {
   explicit SqlRecords(const SqlDialect& dialect);
 
   // The methods below mirror storage/backend.h, with the same contracts.
-  // Those that write REQUIRE a write transaction on `c`; those that read
-  // several statements REQUIRE a transaction.
-  absl::Status CreateConversation(SqlConnection& c,
+  // Those taking `c` REQUIRE a write transaction on it.
+  absl::Status CreateConversation(PlanRun run,
                                   const Conversation& conversation) const;
-  absl::Status PutConversation(SqlConnection& c,
+  absl::Status PutConversation(PlanRun run,
                                const Conversation& conversation) const;
   absl::StatusOr<std::optional<Conversation>> GetConversation(
-      SqlConnection& c, absl::string_view id, bool with_messages) const;
+      PlanRun run, absl::string_view id) const;
   absl::StatusOr<std::vector<ConversationSummary>> ListConversations(
-      SqlConnection& c, absl::string_view user_id) const;
-  absl::Status AppendMessage(SqlConnection& c, absl::string_view id,
+      PlanRun run, absl::string_view user_id) const;
+  absl::Status AppendMessage(PlanRun run, absl::string_view id,
                              const Message& message) const;
   absl::StatusOr<Conversation> UpdateConversation(
       SqlConnection& c, absl::string_view id,
@@ -45,23 +50,23 @@ class SqlRecords {
   absl::StatusOr<int64_t> UpdateUserConversations(
       SqlConnection& c, absl::string_view user_id,
       absl::FunctionRef<bool(Conversation&)> mutate) const;
-  absl::StatusOr<bool> DeleteConversation(SqlConnection& c,
+  absl::StatusOr<bool> DeleteConversation(PlanRun run,
                                           absl::string_view id) const;
   absl::StatusOr<int64_t> CountConversations(
-      SqlConnection& c, absl::string_view user_id,
+      PlanRun run, absl::string_view user_id,
       std::optional<absl::string_view> active_at) const;
 
-  absl::Status PutProfile(SqlConnection& c, const Profile& profile) const;
+  absl::Status PutProfile(PlanRun run, const Profile& profile) const;
   absl::StatusOr<std::optional<Profile>> GetProfile(
-      SqlConnection& c, absl::string_view user_id) const;
+      PlanRun run, absl::string_view user_id) const;
   absl::StatusOr<Profile> UpdateProfile(SqlConnection& c,
                                         absl::string_view user_id,
                                         Mutation<Profile> mutate) const;
 
-  absl::Status PutSubscription(SqlConnection& c,
+  absl::Status PutSubscription(PlanRun run,
                                const Subscription& subscription) const;
   absl::StatusOr<std::optional<Subscription>> GetSubscription(
-      SqlConnection& c, absl::string_view user_id) const;
+      PlanRun run, absl::string_view user_id) const;
   absl::StatusOr<Subscription> UpdateSubscription(
       SqlConnection& c, absl::string_view user_id,
       Mutation<Subscription> mutate) const;
@@ -69,13 +74,17 @@ class SqlRecords {
       SqlConnection& c, absl::string_view stripe_subscription_id,
       Mutation<Subscription> mutate) const;
 
-  absl::StatusOr<StoreCounts> Count(SqlConnection& c) const;
+  absl::StatusOr<StoreCounts> Count(PlanRun run) const;
   absl::Status Scan(SqlConnection& c, RecordVisitor& visitor) const;
 
  private:
-  absl::Status EnsureUser(SqlConnection& c, absl::string_view user_id) const;
-  absl::Status InsertMessages(SqlConnection& c,
-                              const Conversation& conversation) const;
+  // Adds the statements that store `conversation` after `upsert` (the
+  // users row it needs, the row, its messages).
+  absl::Status AddConversation(const std::string& upsert,
+                               const Conversation& conversation,
+                               bool replace_messages, Plan& plan) const;
+  absl::StatusOr<Plan> PutProfilePlan(const Profile& profile) const;
+  absl::StatusOr<Plan> PutSubscriptionPlan(const Subscription& s) const;
   absl::StatusOr<std::optional<Subscription>> ReadSubscription(
       SqlConnection& c, const std::string& sql, absl::string_view key) const;
   absl::StatusOr<Subscription> MutateSubscription(
@@ -93,8 +102,8 @@ class SqlRecords {
   std::string list_user_;
   std::string list_all_;
   std::string lock_conversation_;
-  std::string next_position_;
   std::string insert_message_;
+  std::string append_message_;
   std::string delete_messages_;
   std::string delete_conversation_;
   std::string count_user_;
