@@ -51,6 +51,11 @@
 // Threads: `workers` threads share the calls. For SQLite, which admits one
 // writer at a time, one more thread runs every call that writes, one at a
 // time, and the `workers` threads run the reads; see AsyncStorageOptions.
+// For PostgreSQL, the calls whose statements are known up front (create,
+// save, append, delete, get, list, count) leave their thread waiting on the
+// store's pipeline: a few non-blocking connections in libpq pipeline mode
+// that all calls share (backends/postgres/postgres_pipeline.h), so `workers`
+// calls in flight need pipeline_connections connections, not `workers`.
 //
 // Thread safety: every method may be called from any thread, concurrently,
 // including from a completion callback. Ownership: an AsyncStorage owns its

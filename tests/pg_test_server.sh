@@ -91,7 +91,7 @@ start_postmaster() {
     -o "-c listen_addresses=127.0.0.1 -c port=$1 \
         -c unix_socket_directories=$PG_TEST_DIR \
         -c cluster_name=$PG_TEST_DIR \
-        -c max_connections=200 -c shared_buffers=32MB \
+        -c max_connections=300 -c shared_buffers=32MB \
         -c fsync=off -c synchronous_commit=off -c full_page_writes=off \
         ${PG_TEST_SERVER_OPTS:-}" \
     start >/dev/null 2>&1

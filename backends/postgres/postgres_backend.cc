@@ -6,6 +6,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "backends/postgres/postgres_connection.h"
+#include "backends/postgres/postgres_pipeline.h"
 #include "backends/postgres/postgres_pool.h"
 #include "backends/sql/sql_backend.h"
 #include "backends/sql/sql_dialect.h"
@@ -22,9 +23,15 @@ absl::StatusOr<std::unique_ptr<Backend>> OpenPostgresBackend(
   ASSIGN_OR_RETURN(const PoolOptions pool_options, ReadPoolOptions(url));
   ASSIGN_OR_RETURN(const postgres::PostgresConnectParams params,
                    postgres::PostgresConnectParams::FromUrl(url));
-  return sql::NewSqlBackend(
-      std::make_unique<postgres::PostgresPool>(params, pool_options),
-      sql::PostgresDialect(), options);
+  auto pool = std::make_unique<postgres::PostgresPool>(params, pool_options);
+  std::unique_ptr<sql::PlanRunner> pipeline;
+  if (params.pipeline() &&
+      options.schema_policy != BackendOptions::SchemaPolicy::kInspectOnly) {
+    ASSIGN_OR_RETURN(pipeline, postgres::PostgresPipeline::Open(
+                                   params, params.pipeline_connections()));
+  }
+  return sql::NewSqlBackend(std::move(pool), sql::PostgresDialect(), options,
+                            std::move(pipeline));
 }
 
 }  // namespace parley

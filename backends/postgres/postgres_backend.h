@@ -11,6 +11,14 @@
 //       send each statement with its parameters in one round trip instead
 //       of preparing it once per connection; for PgBouncer in transaction
 //       mode, where a prepared statement does not survive the transaction
+//   pipeline=false, pipeline_connections=N (1..64, default 4)
+//       by default the operations whose statements are known up front
+//       (create, save, append, delete, get, list, count) share N connections
+//       in libpq's pipeline mode (postgres_pipeline.h): each call's
+//       statements go out without waiting for earlier calls' answers, so many
+//       callers need few connections and few round trips. Read-modify-writes
+//       (updates, toggles, RunInTransaction) use the pool. pipeline=false
+//       sends everything through the pool.
 //   any libpq connection keyword (sslmode, connect_timeout, application_name,
 //   target_session_attrs, options, ...)
 //       passed to libpq as given; connect_timeout defaults to 10 s

@@ -17,21 +17,18 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
 #include "backends/postgres/postgres_error.h"
+#include "backends/postgres/postgres_wire.h"
 #include "storage/url.h"
 
 namespace parley {
 namespace postgres {
 namespace {
 
-struct ResultDeleter {
-  void operator()(PGresult* result) const { PQclear(result); }
-};
-using ResultPtr = std::unique_ptr<PGresult, ResultDeleter>;
-
 // URL options that configure Parley, not libpq.
 constexpr absl::string_view kParleyOptions[] = {
     "pool_size",    "max_overflow",  "pool_timeout",
     "pool_recycle", "pool_pre_ping", "prepared_statements",
+    "pipeline",     "pipeline_connections",
 };
 
 bool IsParleyOption(absl::string_view key) {
@@ -83,62 +80,6 @@ absl::Status ScrubStatus(const absl::Status& status,
   return scrubbed;
 }
 
-bool IsOkResult(const PGresult* result) {
-  if (result == nullptr) return false;
-  switch (PQresultStatus(result)) {
-    case PGRES_COMMAND_OK:
-    case PGRES_TUPLES_OK:
-    case PGRES_EMPTY_QUERY:
-      return true;
-    default:
-      return false;
-  }
-}
-
-absl::string_view SqlState(const PGresult* result) {
-  if (result == nullptr) return "";
-  const char* state = PQresultErrorField(result, PG_DIAG_SQLSTATE);
-  return state == nullptr ? "" : state;
-}
-
-// A connection this failure ended: the server said so (class 08, 57P01..3),
-// or libpq found the socket closed.
-bool IsConnectionLoss(const PGresult* result, const PGconn* conn) {
-  if (PQstatus(conn) == CONNECTION_BAD) return true;
-  const absl::string_view state = SqlState(result);
-  return state.substr(0, 2) == "08" || state == "57P01" || state == "57P02" ||
-         state == "57P03";
-}
-
-class PostgresRow : public sql::SqlRow {
- public:
-  PostgresRow(const PGresult* result, int row) : result_(result), row_(row) {}
-
-  bool IsNull(int column) const override {
-    return PQgetisnull(result_, row_, column) != 0;
-  }
-  std::string Text(int column) const override {
-    return std::string(PQgetvalue(result_, row_, column),
-                       PQgetlength(result_, row_, column));
-  }
-  int64_t Int64(int column) const override {
-    int64_t value = 0;
-    // A bool or a NULL reads as 0, as SQLite's sqlite3_column_int64 does.
-    if (!absl::SimpleAtoi(PQgetvalue(result_, row_, column), &value)) return 0;
-    return value;
-  }
-  bool Bool(int column) const override {
-    const absl::string_view text = PQgetvalue(result_, row_, column);
-    // "t" from a boolean column; an integer column reads as its C truth.
-    return text == "t" || text == "true" ||
-           (!text.empty() && text != "f" && text != "false" && text != "0");
-  }
-
- private:
-  const PGresult* const result_;
-  const int row_;
-};
-
 }  // namespace
 
 absl::StatusOr<PostgresConnectParams> PostgresConnectParams::FromUrl(
@@ -180,13 +121,32 @@ absl::StatusOr<PostgresConnectParams> PostgresConnectParams::FromUrl(
       params.prepared_statements_ = *enabled;
       continue;
     }
+    if (key == "pipeline") {
+      absl::StatusOr<bool> enabled = ParseBoolOption(key, value);
+      if (!enabled.ok()) return enabled.status();
+      params.pipeline_ = *enabled;
+      continue;
+    }
+    if (key == "pipeline_connections") {
+      int n = 0;
+      if (!absl::SimpleAtoi(value, &n) || n < 1 || n > 64) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "database URL ", params.redacted_url_,
+            ": option pipeline_connections must be a whole number from 1 "
+            "to 64, not \"",
+            value, "\""));
+      }
+      params.pipeline_connections_ = n;
+      continue;
+    }
     if (IsParleyOption(key)) continue;
     if (!libpq_keywords.contains(key)) {
       return absl::InvalidArgumentError(absl::StrCat(
           "database URL ", params.redacted_url_, ": option \"", key,
           "\" is neither a libpq connection keyword nor a Parley option "
           "(pool_size, max_overflow, pool_timeout, pool_recycle, "
-          "pool_pre_ping, prepared_statements)"));
+          "pool_pre_ping, prepared_statements, pipeline, "
+          "pipeline_connections)"));
     }
     if (key == "password") params.password_ = value;
     // Later keywords override earlier ones in PQconnectdbParams, so an
@@ -245,6 +205,14 @@ PostgresConnection::PostgresConnection(ConnPtr conn, bool prepared_statements)
 
 PostgresConnection::~PostgresConnection() = default;
 
+absl::StatusOr<PGconn*> PostgresConnection::OpenNative(
+    const PostgresConnectParams& params) {
+  absl::StatusOr<std::unique_ptr<PostgresConnection>> connection =
+      Open(params);
+  if (!connection.ok()) return connection.status();
+  return (*connection)->conn_.release();
+}
+
 absl::StatusOr<std::string> PostgresConnection::Prepared(const std::string& sql,
                                                          int n_params) {
   auto it = prepared_.find(sql);
@@ -264,34 +232,9 @@ absl::StatusOr<std::string> PostgresConnection::Prepared(const std::string& sql,
 absl::StatusOr<int64_t> PostgresConnection::Execute(
     absl::string_view sql, absl::Span<const sql::SqlValue> params,
     absl::FunctionRef<absl::Status(const sql::SqlRow&)> on_row) {
-  // libpq reads text parameters up to their NUL: each needs its own
-  // terminated copy.
-  std::vector<std::string> texts;
-  texts.reserve(params.size());
-  std::vector<const char*> values(params.size(), nullptr);
-  for (size_t i = 0; i < params.size(); ++i) {
-    const sql::SqlValue& param = params[i];
-    switch (param.kind()) {
-      case sql::SqlValue::Kind::kNull:
-        continue;
-      case sql::SqlValue::Kind::kText:
-      case sql::SqlValue::Kind::kJson:
-        if (param.text().find('\0') != absl::string_view::npos) {
-          // PostgreSQL text cannot hold NUL; libpq would silently cut the
-          // value short there.
-          return absl::InvalidArgumentError(absl::StrCat(
-              "postgresql: parameter $", i + 1, " contains a NUL byte"));
-        }
-        texts.emplace_back(param.text());
-        break;
-      case sql::SqlValue::Kind::kInt64:
-        texts.push_back(absl::StrCat(param.int64()));
-        break;
-      case sql::SqlValue::Kind::kBool:
-        texts.emplace_back(param.boolean() ? "true" : "false");
-        break;
-    }
-    values[i] = texts.back().c_str();
+  TextParams values;
+  if (absl::Status encoded = values.Encode(params); !encoded.ok()) {
+    return encoded;
   }
   const int n_params = static_cast<int>(params.size());
   const std::string sql_text(sql);
@@ -302,12 +245,12 @@ absl::StatusOr<int64_t> PostgresConnection::Execute(
       absl::StatusOr<std::string> name = Prepared(sql_text, n_params);
       if (!name.ok()) return name.status();
       result.reset(PQexecPrepared(conn_.get(), name->c_str(), n_params,
-                                  values.data(), /*paramLengths=*/nullptr,
+                                  values.values(), /*paramLengths=*/nullptr,
                                   /*paramFormats=*/nullptr,
                                   /*resultFormat=*/0));
     } else {
       result.reset(PQexecParams(conn_.get(), sql_text.c_str(), n_params,
-                                /*paramTypes=*/nullptr, values.data(),
+                                /*paramTypes=*/nullptr, values.values(),
                                 /*paramLengths=*/nullptr,
                                 /*paramFormats=*/nullptr, /*resultFormat=*/0));
     }
@@ -329,13 +272,7 @@ absl::StatusOr<int64_t> PostgresConnection::Execute(
     absl::Status status = on_row(PostgresRow(result.get(), row));
     if (!status.ok()) return status;
   }
-  int64_t changed = 0;
-  const char* tuples = PQcmdTuples(result.get());
-  if (tuples != nullptr && *tuples != '\0' &&
-      !absl::SimpleAtoi(tuples, &changed)) {
-    changed = 0;
-  }
-  return changed;
+  return ChangedRows(result.get());
 }
 
 absl::Status PostgresConnection::ExecuteScript(absl::string_view sql) {

@@ -41,6 +41,13 @@ class PostgresConnectParams {
   // nothing is kept on the server, as PgBouncer's transaction mode needs.
   bool prepared_statements() const { return prepared_statements_; }
 
+  // False when the URL says pipeline=false: every operation then holds a
+  // pooled connection, as read-modify-writes always do.
+  bool pipeline() const { return pipeline_; }
+  // The connections the pipeline shares among all callers
+  // (pipeline_connections, 1 to 64; default 4).
+  int pipeline_connections() const { return pipeline_connections_; }
+
   // The URL as messages may show it (password replaced by ***).
   const std::string& redacted_url() const { return redacted_url_; }
 
@@ -53,6 +60,8 @@ class PostgresConnectParams {
   std::string password_;  // only to scrub it from libpq's messages
   std::string redacted_url_;
   bool prepared_statements_ = true;
+  bool pipeline_ = true;
+  int pipeline_connections_ = 4;
 };
 
 // One libpq connection. Not thread-safe: one thread at a time (the pool's
@@ -75,6 +84,10 @@ class PostgresConnection : public sql::SqlConnection {
   // message shows the redacted URL and never the password.
   static absl::StatusOr<std::unique_ptr<PostgresConnection>> Open(
       const PostgresConnectParams& params);
+
+  // Connects and sets the session up as Open does, and hands the libpq
+  // connection itself to the caller (the pipeline), who must PQfinish it.
+  static absl::StatusOr<PGconn*> OpenNative(const PostgresConnectParams& params);
 
   ~PostgresConnection() override;
 
@@ -128,7 +141,7 @@ class PostgresConnection : public sql::SqlConnection {
   // when needed.
   absl::StatusOr<std::string> Prepared(const std::string& sql, int n_params);
 
-  const ConnPtr conn_;
+  ConnPtr conn_;  // null only once OpenNative took it
   const bool prepared_statements_;
   const absl::Time opened_at_;
   // SQL text -> name of the statement prepared on the server.

@@ -1,0 +1,75 @@
+// What the PostgreSQL connection and the pipeline both send and read:
+// Parley's parameters in libpq's text format, and libpq's results as
+// sql::SqlRows. Internal to the PostgreSQL backend.
+#ifndef PARLEY_BACKENDS_POSTGRES_POSTGRES_WIRE_H_
+#define PARLEY_BACKENDS_POSTGRES_POSTGRES_WIRE_H_
+
+#include <postgresql/libpq-fe.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "absl/types/span.h"
+#include "backends/sql/sql_connection.h"
+
+namespace parley {
+namespace postgres {
+
+struct ResultDeleter {
+  void operator()(PGresult* result) const { PQclear(result); }
+};
+using ResultPtr = std::unique_ptr<PGresult, ResultDeleter>;
+
+// True for a result that reports success (command, rows, empty query).
+bool IsOkResult(const PGresult* result);
+
+// The result's SQLSTATE, or "" for none.
+absl::string_view SqlState(const PGresult* result);
+
+// A connection this failure ended: the server said so (class 08, 57P01..3),
+// or libpq found the socket closed.
+bool IsConnectionLoss(const PGresult* result, const PGconn* conn);
+
+// How many rows the command of `result` changed (PQcmdTuples), 0 when it
+// does not say.
+int64_t ChangedRows(const PGresult* result);
+
+// Parameters in libpq's text format: text and JSON as their bytes,
+// booleans as "true"/"false", integers in decimal, NULL as a null pointer.
+// `values()` stays valid as long as this object.
+class TextParams {
+ public:
+  // InvalidArgument when a text holds a NUL byte: PostgreSQL text cannot
+  // hold one, and libpq would silently cut the value short there.
+  absl::Status Encode(absl::Span<const sql::SqlValue> params);
+  const char* const* values() const { return values_.data(); }
+  int size() const { return static_cast<int>(values_.size()); }
+
+ private:
+  std::vector<std::string> texts_;
+  std::vector<const char*> values_;
+};
+
+// Row `row` of a result of text columns; booleans read from "t"/"f".
+class PostgresRow : public sql::SqlRow {
+ public:
+  PostgresRow(const PGresult* result, int row) : result_(result), row_(row) {}
+
+  bool IsNull(int column) const override;
+  std::string Text(int column) const override;
+  int64_t Int64(int column) const override;
+  bool Bool(int column) const override;
+
+ private:
+  const PGresult* const result_;
+  const int row_;
+};
+
+}  // namespace postgres
+}  // namespace parley
+
+#endif  // PARLEY_BACKENDS_POSTGRES_POSTGRES_WIRE_H_
