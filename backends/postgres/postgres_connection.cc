@@ -255,12 +255,10 @@ absl::StatusOr<int64_t> PostgresConnection::Execute(
                                 /*paramFormats=*/nullptr, /*resultFormat=*/0));
     }
     if (IsOkResult(result.get()) || !prepared_statements_) break;
-    // The server lost our statement (26000: a pooler gave us another
-    // session) or its plan went stale after a schema change (0A000 "cached
-    // plan must not change result type"): forget it, and prepare it again
-    // when no transaction would be left half-done by the retry.
-    const absl::string_view state = SqlState(result.get());
-    if (state != "26000" && state != "0A000") break;
+    // Forget a statement the server lost or whose plan went stale, and
+    // prepare it again when no transaction would be left half-done by the
+    // retry.
+    if (!IsStalePreparedStatement(result.get())) break;
     prepared_.erase(sql_text);
     if (attempt > 0 || InTransaction()) break;
   }

@@ -412,13 +412,11 @@ void PostgresPipeline::ReadResults(Lane& lane) {
     if (status == PGRES_PIPELINE_ABORTED || !request->status.ok()) continue;
     absl::Status error =
         PostgresStatus(result.get(), conn, "run pipelined statement");
-    const absl::string_view state = SqlState(result.get());
-    if (state == "26000" || state == "0A000") {
-      // The server lost our prepared statement, or its plan went stale after
-      // a schema change: prepare it again next time. Nothing was applied.
+    if (IsStalePreparedStatement(result.get())) {
+      // Prepare it again next time. Nothing was applied.
       if (expect.sql != nullptr) lane.prepared.erase(*expect.sql);
       error = sql::MarkRetryable(absl::AbortedError(error.message()));
-    } else if (state == "25P02") {
+    } else if (SqlState(result.get()) == "25P02") {
       // Sent behind a failed snapshot read, before its ROLLBACK.
       error = sql::MarkRetryable(absl::AbortedError(error.message()));
     }

@@ -31,6 +31,11 @@ bool IsConnectionLoss(const PGresult* result, const PGconn* conn) {
          state == "57P03";
 }
 
+bool IsStalePreparedStatement(const PGresult* result) {
+  const absl::string_view state = SqlState(result);
+  return state == "26000" || state == "0A000";
+}
+
 int64_t ChangedRows(const PGresult* result) {
   int64_t changed = 0;
   const char* tuples = PQcmdTuples(const_cast<PGresult*>(result));

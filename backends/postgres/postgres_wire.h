@@ -34,6 +34,12 @@ absl::string_view SqlState(const PGresult* result);
 // or libpq found the socket closed.
 bool IsConnectionLoss(const PGresult* result, const PGconn* conn);
 
+// The server no longer has the prepared statement the result's command
+// named (26000: a pooler gave us another session) or its plan went stale
+// after a schema change (0A000 "cached plan must not change result type"):
+// prepare it again. Nothing of the failed command was applied.
+bool IsStalePreparedStatement(const PGresult* result);
+
 // How many rows the command of `result` changed (PQcmdTuples), 0 when it
 // does not say.
 int64_t ChangedRows(const PGresult* result);
