@@ -233,6 +233,14 @@ class Storage {
   std::string backend_name_;
 };
 
+// True when `status` reports a write whose outcome is unknown: the
+// connection to the store was lost after COMMIT was sent and before its
+// answer came (code Unknown, message "... commit outcome unknown ..."). The
+// write may or may not have been applied: read back before retrying a write
+// that is not idempotent (an append, a toggle). Every other error means the
+// write was not applied.
+bool IsCommitOutcomeUnknown(const absl::Status& status);
+
 // Formats `t` as the original's datetime.utcnow().isoformat():
 // "2025-12-04T10:11:12.123456", or "2025-12-04T10:11:12" when the
 // microseconds are 0.

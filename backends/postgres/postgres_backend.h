@@ -45,7 +45,7 @@ namespace parley {
 // REPEATABLE READ snapshot. A serialization failure, a deadlock or a
 // connection lost before COMMIT is retried on another connection. A
 // connection lost during COMMIT is reported as Unknown, with
-// postgres::IsCommitOutcomeUnknown() true (backends/postgres/postgres_error.h):
+// IsCommitOutcomeUnknown() true (api/storage.h):
 // the write may or may not have been applied.
 absl::StatusOr<std::unique_ptr<Backend>> OpenPostgresBackend(
     const StorageUrl& url, const BackendOptions& options);

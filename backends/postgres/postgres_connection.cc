@@ -17,6 +17,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
 #include "backends/postgres/postgres_error.h"
+#include "storage/status_util.h"
 #include "backends/postgres/postgres_wire.h"
 #include "storage/url.h"
 

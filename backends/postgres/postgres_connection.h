@@ -102,7 +102,7 @@ class PostgresConnection : public sql::SqlConnection {
   // READ ONLY, one snapshot for every statement of the transaction.
   absl::Status Begin(sql::TransactionMode mode) override;
   // When the connection is lost while COMMIT is in flight, returns
-  // CommitOutcomeUnknownError (see postgres_error.h): the server may have
+  // CommitOutcomeUnknownError (storage/status_util.h): the server may have
   // committed. A transaction that already failed is rolled back and
   // reported as Aborted.
   absl::Status Commit() override;

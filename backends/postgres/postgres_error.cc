@@ -16,9 +16,6 @@ namespace parley {
 namespace postgres {
 namespace {
 
-constexpr absl::string_view kCommitOutcomeUnknownUrl =
-    "type.parley.dev/postgres.CommitOutcomeUnknown";
-
 absl::StatusCode CodeForSqlState(absl::string_view state) {
   const absl::string_view sqlstate_class = state.substr(0, 2);
   if (state == "23505") return absl::StatusCode::kAlreadyExists;
@@ -101,21 +98,6 @@ absl::Status PostgresStatus(const PGresult* result_or_null, const PGconn* conn,
   return status;
 }
 
-absl::Status CommitOutcomeUnknownError(absl::string_view context,
-                                       absl::string_view cause) {
-  absl::Status status(
-      absl::StatusCode::kUnknown,
-      absl::StrCat(context,
-                   ": commit outcome unknown: the connection was lost during "
-                   "COMMIT; the transaction may or may not have been applied (",
-                   cause, ")"));
-  status.SetPayload(kCommitOutcomeUnknownUrl, absl::Cord("1"));
-  return status;
-}
-
-bool IsCommitOutcomeUnknown(const absl::Status& status) {
-  return status.GetPayload(kCommitOutcomeUnknownUrl).has_value();
-}
 
 }  // namespace postgres
 }  // namespace parley

@@ -39,19 +39,8 @@ namespace postgres {
 absl::Status PostgresStatus(const PGresult* result_or_null, const PGconn* conn,
                             absl::string_view context);
 
-// The status of a COMMIT whose connection was lost before its answer came:
-// code Unknown, because the server may have committed the transaction or
-// not, and a payload that IsCommitOutcomeUnknown() recognizes. The message
-// says "commit outcome unknown: the connection was lost during COMMIT; the
-// transaction may or may not have been applied". Callers must not blindly
-// retry a non-idempotent transaction after this error: check first whether
-// its effect is present.
-absl::Status CommitOutcomeUnknownError(absl::string_view context,
-                                       absl::string_view cause);
-
-// True when `status` (or a status annotated from it, see storage/status_util.h)
-// is a CommitOutcomeUnknownError.
-bool IsCommitOutcomeUnknown(const absl::Status& status);
+// A COMMIT whose connection was lost before its answer came is reported with
+// CommitOutcomeUnknownError (storage/status_util.h), never a plain failure.
 
 }  // namespace postgres
 }  // namespace parley

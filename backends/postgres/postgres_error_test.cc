@@ -21,7 +21,7 @@ namespace parley {
 namespace testing {
 namespace {
 
-using ::parley::postgres::IsCommitOutcomeUnknown;
+using ::parley::IsCommitOutcomeUnknown;
 using ::parley::postgres::PostgresConnection;
 using ::parley::sql::SqlValue;
 using ::testing::HasSubstr;

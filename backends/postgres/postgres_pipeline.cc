@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "backends/postgres/postgres_error.h"
+#include "storage/status_util.h"
 #include "backends/postgres/postgres_wire.h"
 
 namespace parley {

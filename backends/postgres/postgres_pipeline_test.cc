@@ -16,6 +16,7 @@
 #include "backends/sql/sql_plan.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "storage/status_util.h"
 #include "storage/url.h"
 #include "tests/status_matchers.h"
 
@@ -212,7 +213,7 @@ TEST_F(PostgresPipelineTest, ALostConnectionFailsItsPlansAndIsReplaced) {
     if (done.ok()) {
       ++ok;
     } else {
-      EXPECT_TRUE(postgres::IsCommitOutcomeUnknown(done.status()) ||
+      EXPECT_TRUE(IsCommitOutcomeUnknown(done.status()) ||
                   sql::IsRetryable(done.status()))
           << done.status();
     }

@@ -120,11 +120,6 @@ std::string Text(int thread, int seq) {
   return absl::StrCat("t", thread, "-s", seq);
 }
 
-bool IsCommitOutcomeUnknown(const absl::Status& status) {
-  return absl::IsUnknown(status) &&
-         absl::StrContains(status.message(), "commit outcome unknown");
-}
-
 // The pipeline's connections (pipeline_connections' default), on top of the
 // pool's, when the store runs with the pipeline.
 constexpr int kPipelineConnections = 4;
