@@ -55,10 +55,14 @@ void AppendUtf8(uint32_t cp, std::string* out) {
   }
 }
 
-// Decodes one well-formed UTF-8 sequence (no overlongs, no surrogates, at
-// most U+10FFFF) starting at text[pos]. Returns its length and stores the
-// code point, or returns 0 when the bytes there are not valid UTF-8.
-size_t DecodeUtf8(absl::string_view text, size_t pos, uint32_t* cp) {
+// Decodes one well-formed UTF-8 sequence (no overlongs, at most U+10FFFF,
+// and no UTF-16 surrogates unless `wtf8`) starting at text[pos]. Returns its
+// length and stores the code point, or returns 0 when the bytes there are
+// not valid. With `wtf8` a surrogate U+D800..U+DFFF in its 3-byte form is
+// accepted: that is how Parley holds a lone surrogate (WTF-8, see
+// json_value.h).
+size_t DecodeUtf8(absl::string_view text, size_t pos, uint32_t* cp,
+                  bool wtf8 = false) {
   const auto byte = [&](size_t i) {
     return static_cast<unsigned char>(text[pos + i]);
   };
@@ -75,7 +79,7 @@ size_t DecodeUtf8(absl::string_view text, size_t pos, uint32_t* cp) {
     len = 3;
     *cp = b0 & 0x0F;
     if (b0 == 0xE0) lo = 0xA0;  // overlong
-    if (b0 == 0xED) hi = 0x9F;  // UTF-16 surrogates
+    if (b0 == 0xED && !wtf8) hi = 0x9F;  // UTF-16 surrogates
   } else if (b0 >= 0xF0 && b0 <= 0xF4) {
     len = 4;
     *cp = b0 & 0x07;
@@ -122,15 +126,21 @@ const char* ShortEscape(unsigned char c) {
   }
 }
 
-// True for a byte AppendQuoted copies as it is.
+// True for a byte AppendQuoted copies as it is. 0xED starts the 3-byte forms
+// of U+D000..U+DFFF, among them the lone surrogates, which are escaped.
 bool IsPlainByte(unsigned char c, bool ensure_ascii) {
-  return c >= 0x20 && c != '"' && c != '\\' && (!ensure_ascii || c < 0x7F);
+  return c >= 0x20 && c != '"' && c != '\\' && c != 0xED &&
+         (!ensure_ascii || c < 0x7F);
 }
 
-// Appends `s` as a quoted JSON string. Without `ensure_ascii` only `"`, `\`
-// and control characters are escaped (Python's ensure_ascii=False, and
-// Parley's compact form); with it every byte outside 0x20..0x7E is, as
-// \uXXXX (surrogate pairs above the BMP).
+bool IsSurrogate(uint32_t cp) { return cp >= 0xD800 && cp <= 0xDFFF; }
+
+// Appends `s` as a quoted JSON string. Without `ensure_ascii` only `"`, `\`,
+// control characters and lone surrogates are escaped (Python's
+// ensure_ascii=False, and Parley's compact form); with it every byte outside
+// 0x20..0x7E is, as \uXXXX (surrogate pairs above the BMP). A lone
+// surrogate (held as WTF-8) is always written as its escape, as json.dump
+// writes it, so the text is valid UTF-8 whatever `s` holds.
 void AppendQuoted(absl::string_view s, bool ensure_ascii, std::string* out) {
   out->push_back('"');
   size_t i = 0;
@@ -151,14 +161,16 @@ void AppendQuoted(absl::string_view s, bool ensure_ascii, std::string* out) {
     } else if (c < 0x20) {
       AppendUnicodeEscape(c, out);
       ++i;
-    } else {  // ensure_ascii, and c >= 0x7F
+    } else {  // c >= 0x7F: ensure_ascii, or 0xED
       uint32_t cp;
-      size_t len = DecodeUtf8(s, i, &cp);
+      size_t len = DecodeUtf8(s, i, &cp, /*wtf8=*/true);
       if (len == 0) {  // only reachable for strings not built by ParseJson
         cp = 0xFFFD;
         len = 1;
       }
-      if (cp >= 0x10000) {
+      if (!ensure_ascii && !IsSurrogate(cp)) {
+        out->append(s.data() + i, len);  // U+D000..U+D7FF, raw
+      } else if (cp >= 0x10000) {
         cp -= 0x10000;
         AppendUnicodeEscape(0xD800 + (cp >> 10), out);
         AppendUnicodeEscape(0xDC00 + (cp & 0x3FF), out);
@@ -305,21 +317,20 @@ class Parser {
     uint32_t unit;
     absl::Status status = ParseHex4(&unit);
     if (!status.ok()) return status;
-    if (unit >= 0xDC00 && unit <= 0xDFFF) {
-      return Error(start, "lone surrogate escape");
-    }
-    if (unit >= 0xD800 && unit <= 0xDBFF) {
-      if (text_.substr(pos_, 2) != "\\u") {
-        return Error(start, "lone surrogate escape");
-      }
+    // A high surrogate escape followed by a low one is one code point; any
+    // other surrogate is kept alone, in WTF-8, as Python's json.loads keeps
+    // it in a str.
+    if (unit >= 0xD800 && unit <= 0xDBFF && text_.substr(pos_, 2) == "\\u") {
+      const size_t second = pos_;
       pos_ += 2;
       uint32_t low;
       status = ParseHex4(&low);
       if (!status.ok()) return status;
-      if (low < 0xDC00 || low > 0xDFFF) {
-        return Error(start, "lone surrogate escape");
+      if (low >= 0xDC00 && low <= 0xDFFF) {
+        unit = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00);
+      } else {
+        pos_ = second;  // not a pair: the next escape stands on its own
       }
-      unit = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00);
     }
     AppendUtf8(unit, out);
     return absl::OkStatus();
@@ -576,6 +587,12 @@ class CanonicalChecker {
         p += 2;
         continue;
       }
+      if (e == 'u' && end - p >= 6 && p[2] == 'd' &&
+          absl::string_view("89abcdef").find(p[3]) != absl::string_view::npos) {
+        if (!LoneSurrogateEscape(p, end)) return false;
+        p += 6;
+        continue;
+      }
       if (e != 'u' || end - p < 6 || p[2] != '0' || p[3] != '0') return false;
       const char hi = p[4];
       const char lo = p[5];
@@ -586,6 +603,22 @@ class CanonicalChecker {
       if (ShortEscape(unit) != nullptr) return false;  // \\b, \\n, ...
       p += 6;
     }
+  }
+
+  // True when `p` starts "\\udXXX" (lowercase hex) as AppendQuoted writes a
+  // lone surrogate: a high one not followed by a low escape (the two would
+  // have been one code point).
+  static bool LoneSurrogateEscape(const char* p, const char* end) {
+    for (int i = 4; i < 6; ++i) {
+      if (!IsDigit(p[i]) && !(p[i] >= 'a' && p[i] <= 'f')) return false;
+    }
+    if (p[3] >= 'c') return true;  // a low surrogate
+    const char* next = p + 6;
+    return !(end - next >= 6 && next[0] == '\\' && next[1] == 'u' &&
+             (next[2] == 'd' || next[2] == 'D') &&
+             (next[3] == 'c' || next[3] == 'd' || next[3] == 'e' ||
+              next[3] == 'f' || next[3] == 'C' || next[3] == 'D' ||
+              next[3] == 'E' || next[3] == 'F'));
   }
 
   bool Array(int depth) {
@@ -719,7 +752,9 @@ void Write(const JsonValue& value, const Layout& layout, int depth,
 
 }  // namespace
 
-bool IsValidUtf8(absl::string_view text) {
+namespace {
+
+bool IsValidEncoding(absl::string_view text, bool wtf8) {
   size_t pos = 0;
   while (pos < text.size()) {
     if (static_cast<unsigned char>(text[pos]) < 0x80) {
@@ -727,11 +762,21 @@ bool IsValidUtf8(absl::string_view text) {
       continue;
     }
     uint32_t cp;
-    const size_t len = DecodeUtf8(text, pos, &cp);
+    const size_t len = DecodeUtf8(text, pos, &cp, wtf8);
     if (len == 0) return false;
     pos += len;
   }
   return true;
+}
+
+}  // namespace
+
+bool IsValidUtf8(absl::string_view text) {
+  return IsValidEncoding(text, /*wtf8=*/false);
+}
+
+bool IsValidWtf8(absl::string_view text) {
+  return IsValidEncoding(text, /*wtf8=*/true);
 }
 
 JsonValue JsonValue::Bool(bool value) {

@@ -5,7 +5,10 @@
 // key keeps its first place and its last value, as Python's json.load does).
 // Numbers keep their text exactly as written (9007199254740993, 1e-07, -0.0,
 // and Python's NaN / Infinity / -Infinity), so no value ever passes through a
-// double. Strings are UTF-8.
+// double. Strings are UTF-8, except that a lone surrogate (which a Python str
+// may hold and json.dump writes as "\udc80") is held in its 3-byte
+// generalized UTF-8 form (WTF-8: ED B2 80 for U+DC80). Every writer escapes
+// it again, so written text is always valid UTF-8.
 #ifndef PARLEY_STORAGE_JSON_VALUE_H_
 #define PARLEY_STORAGE_JSON_VALUE_H_
 
@@ -77,23 +80,28 @@ class JsonValue {
 };
 
 // True when `text` is well-formed UTF-8 (no overlong forms, no surrogates,
-// nothing above U+10FFFF): what every string Parley stores must be.
+// nothing above U+10FFFF): what every id must be.
 bool IsValidUtf8(absl::string_view text);
+
+// As IsValidUtf8, but also accepting UTF-16 surrogates in their 3-byte form
+// (WTF-8): what a stored string may be (a lone surrogate, as above).
+bool IsValidWtf8(absl::string_view text);
 
 // The deepest nesting Parse accepts; deeper input is InvalidArgument rather
 // than a stack overflow.
 inline constexpr int kMaxJsonDepth = 512;
 
 // Parses one JSON document: any white space, raw UTF-8 or \u escapes
-// (surrogate pairs joined), an optional UTF-8 byte-order mark, trailing white
-// space. Returns InvalidArgument naming the byte offset and the cause for
-// malformed input, invalid UTF-8, a lone surrogate escape, or nesting deeper
-// than kMaxJsonDepth.
+// (surrogate pairs joined, a lone surrogate escape kept as WTF-8), an
+// optional UTF-8 byte-order mark, trailing white space. Returns
+// InvalidArgument naming the byte offset and the cause for malformed input,
+// invalid UTF-8 (raw surrogate bytes included), or nesting deeper than
+// kMaxJsonDepth.
 absl::StatusOr<JsonValue> ParseJson(absl::string_view text);
 
 // Parley's canonical compact text: no white space between tokens, raw UTF-8,
 // only `"`, `\` and control characters escaped (\b \f \n \r \t, others as
-// \u00XX), numbers as their text. The form every backend returns payloads in.
+// \u00XX) and lone surrogates (\udXXX, lowercase), numbers as their text. The form every backend returns payloads in.
 std::string WriteCompactJson(const JsonValue& value);
 
 // True when `text` is already canonical: exactly what

@@ -400,13 +400,51 @@ TEST(JsonValueTest, RejectsInvalidUtf8) {
   EXPECT_EQ(MustParse("\"\\udbff\\udfff\"").string_value(), "\xF4\x8F\xBF\xBF");
 }
 
-TEST(JsonValueTest, RejectsLoneSurrogates) {
-  for (const char* text :
-       {"\"\\ud83d\"", "\"\\ude00\"", "\"\\ud83dx\"", "\"\\ud83d\\u0041\"",
-        "\"\\ud83d\\ud83d\"", "\"\\ud83d\\n\"", "\"a\\udfff\""}) {
-    ExpectInvalid(text);
-    EXPECT_THAT(ParseJson(text).status().message(), HasSubstr("surrogate"));
+// A Python str may hold a lone surrogate, and json.dump writes it as an
+// escape: such a file must read, and write back byte for byte. The value
+// holds it in WTF-8; every writer escapes it again (lowercase, as Python).
+TEST(JsonValueTest, KeepsLoneSurrogatesAsWtf8) {
+  struct Case {
+    const char* text;
+    const char* wtf8;
+    const char* compact;  // what WriteCompactJson gives back
+  };
+  for (const Case& c : std::vector<Case>{
+           {"\"\\ud83d\"", "\xED\xA0\xBD", "\"\\ud83d\""},
+           {"\"\\udc80\"", "\xED\xB2\x80", "\"\\udc80\""},
+           {"\"\\uDC80\"", "\xED\xB2\x80", "\"\\udc80\""},
+           {"\"\\ud83dx\"", "\xED\xA0\xBDx", "\"\\ud83dx\""},
+           {"\"\\ud83d\\u0041\"", "\xED\xA0\xBD" "A", "\"\\ud83dA\""},
+           {"\"\\ud83d\\ud83d\"", "\xED\xA0\xBD\xED\xA0\xBD",
+            "\"\\ud83d\\ud83d\""},
+           {"\"\\ude00\\ud83d\"", "\xED\xB8\x80\xED\xA0\xBD",
+            "\"\\ude00\\ud83d\""},
+           {"\"a\\udfff\"", "a\xED\xBF\xBF", "\"a\\udfff\""},
+       }) {
+    SCOPED_TRACE(c.text);
+    const JsonValue value = MustParse(c.text);
+    EXPECT_EQ(value.string_value(), c.wtf8);
+    EXPECT_TRUE(IsValidWtf8(value.string_value()));
+    EXPECT_FALSE(IsValidUtf8(value.string_value()));
+    const std::string compact = WriteCompactJson(value);
+    EXPECT_EQ(compact, c.compact);
+    EXPECT_TRUE(IsValidUtf8(compact));
+    EXPECT_TRUE(IsCanonicalCompactJson(compact));
+    EXPECT_EQ(IsCanonicalCompactJson(c.text), compact == c.text);
+    EXPECT_EQ(WritePythonJson(value), c.compact);
+    JsonFileStyle raw;
+    raw.ensure_ascii = false;
+    EXPECT_EQ(WritePythonJson(value, raw), c.compact);
   }
+  // A high and a low escape are one code point, as in json.loads.
+  EXPECT_EQ(MustParse("\"\\ud83d\\ude00\"").string_value(),
+            "\xF0\x9F\x98\x80");
+  EXPECT_FALSE(IsCanonicalCompactJson("\"\\ud83d\\ude00\""));
+  // Raw surrogate bytes are not UTF-8: a file holding them is refused.
+  ExpectInvalid("\"\xED\xB2\x80\"");
+  // U+D000..U+D7FF share the 0xED lead byte and stay raw.
+  EXPECT_EQ(WriteCompactJson(MustParse("\"\xED\x9F\xBF\"")),
+            "\"\xED\x9F\xBF\"");
 }
 
 TEST(JsonValueTest, ErrorsNameTheByteButNotTheContents) {
