@@ -15,6 +15,7 @@
 #include "backends/builtin_backends.h"
 #include "storage/backend.h"
 #include "storage/json_value.h"
+#include "storage/python_values.h"
 #include "storage/record_json.h"
 #include "storage/status_macros.h"
 #include "storage/url.h"
@@ -73,8 +74,10 @@ absl::Status ValidateId(absl::string_view what, absl::string_view id) {
       absl::StrCat(what, " \"", ShowId(id), "\" ", problem));
 }
 
+// Texts are UTF-8, and may hold lone surrogates in WTF-8 form (a Python str
+// can hold one; storage/json_value.h).
 absl::Status ValidateText(absl::string_view what, absl::string_view text) {
-  if (IsValidUtf8(text)) return absl::OkStatus();
+  if (IsValidWtf8(text)) return absl::OkStatus();
   return absl::InvalidArgumentError(absl::StrCat(what, " is not valid UTF-8"));
 }
 
@@ -202,6 +205,15 @@ absl::Status Storage::SaveConversation(const Conversation& conversation) {
   RETURN_IF_ERROR(ValidateId("user id", conversation.user_id()));
   ASSIGN_OR_RETURN(Conversation normalized,
                    NormalizeConversation(conversation));
+  for (const JsonField& field : normalized.extra()) {
+    // Messages are appended to and counted one by one on every backend;
+    // a value that is not a list of message objects could not be.
+    if (field.key() == "messages") {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "save_conversation ", ShowId(conversation.id()),
+          ": \"messages\" must be a list of message objects"));
+    }
+  }
   return backend_->PutConversation(normalized);
 }
 
@@ -291,18 +303,22 @@ absl::Status Storage::UpdateConversationTitle(absl::string_view conversation_id,
 absl::StatusOr<bool> Storage::ToggleConversationStarred(
     absl::string_view conversation_id) {
   RETURN_IF_ERROR(ValidateId("conversation id", conversation_id));
+  bool starred = false;
   auto updated =
-      backend_->UpdateConversation(conversation_id, [](Conversation& c) {
-        // As `not conv.get("starred", False)`: an absent flag counts false.
-        const bool was = HasTypedKey(c, "starred") && c.starred();
-        EnsureKey("starred", &c);
-        c.set_starred(!was);
-        return absl::OkStatus();
+      backend_->UpdateConversation(conversation_id, [&](Conversation& c) {
+        return EditConversationJson(&c, [&](JsonValue& object) {
+          // `not conv.get("starred", False)`, with Python's truthiness of
+          // whatever is stored (a stored 1 becomes false).
+          const JsonValue* was = object.Find("starred");
+          starred = !(was != nullptr && PythonTruthy(*was));
+          object.Set("starred", JsonValue::Bool(starred));
+          return absl::OkStatus();
+        });
       });
   if (!updated.ok()) {
     return Reword(updated.status(), ConversationNotFound(conversation_id));
   }
-  return updated->starred();
+  return starred;
 }
 
 absl::Status Storage::DeleteConversation(absl::string_view conversation_id) {
@@ -313,23 +329,33 @@ absl::Status Storage::DeleteConversation(absl::string_view conversation_id) {
 absl::Status Storage::SaveFollowUpAnswers(absl::string_view conversation_id,
                                           absl::string_view answers_json) {
   RETURN_IF_ERROR(ValidateId("conversation id", conversation_id));
-  ASSIGN_OR_RETURN(std::string answers,
-                   CanonicalJson(answers_json, "follow-up answers"));
+  absl::StatusOr<JsonValue> answers = ParseJson(answers_json);
+  if (!answers.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "follow-up answers is not valid JSON (", answers.status().message(),
+        ")"));
+  }
+  const auto edit = [&](JsonValue& object) -> absl::Status {
+    // conversation.get("report_cycle", 0) + 1, in Python: an int of any
+    // size, a float stays a float; another type raised TypeError, which
+    // here changes nothing.
+    const JsonValue* cycle = object.Find("report_cycle");
+    ASSIGN_OR_RETURN(
+        JsonValue next,
+        PythonAddOne(cycle != nullptr ? *cycle : JsonValue::Integer(0),
+                     absl::StrCat("conversation ", conversation_id,
+                                  ": report_cycle")));
+    object.Set("follow_up_answers", *answers);
+    object.Set("has_follow_up", JsonValue::Bool(true));
+    object.Set("report_cycle", std::move(next));
+    return absl::OkStatus();
+  };
   return Reword(backend_
-                    ->UpdateConversation(
-                        conversation_id,
-                        [&](Conversation& c) {
-                          const int64_t cycle = HasTypedKey(c, "report_cycle")
-                                                    ? c.report_cycle()
-                                                    : 0;
-                          EnsureKey("follow_up_answers", &c);
-                          EnsureKey("has_follow_up", &c);
-                          EnsureKey("report_cycle", &c);
-                          c.set_follow_up_answers_json(answers);
-                          c.set_has_follow_up(true);
-                          c.set_report_cycle(cycle + 1);
-                          return absl::OkStatus();
-                        })
+                    ->UpdateConversation(conversation_id,
+                                         [&](Conversation& c) {
+                                           return EditConversationJson(&c,
+                                                                       edit);
+                                         })
                     .status(),
                 ConversationNotFound(conversation_id));
 }
@@ -338,15 +364,22 @@ absl::StatusOr<int64_t> Storage::RestoreAllExpiredReports(
     absl::string_view user_id) {
   RETURN_IF_ERROR(ValidateId("user id", user_id));
   return backend_->UpdateUserConversations(user_id, [](Conversation& c) {
-    // As `if conv.get("expires_at") or not conv.get("is_visible", True)`.
-    const bool expiring = c.has_expires_at() && !c.expires_at().empty();
-    const bool hidden = HasTypedKey(c, "is_visible") && !c.is_visible();
-    if (!expiring && !hidden) return false;
-    EnsureKey("is_visible", &c);
-    EnsureKey("expires_at", &c);
-    c.set_is_visible(true);
-    c.clear_expires_at();
-    return true;
+    bool restored = false;
+    absl::Status edited = EditConversationJson(&c, [&](JsonValue& object) {
+      // `if conv.get("expires_at") or not conv.get("is_visible", True)`,
+      // with Python's truthiness of whatever is stored.
+      const JsonValue* expires = object.Find("expires_at");
+      const JsonValue* visible = object.Find("is_visible");
+      restored = (expires != nullptr && PythonTruthy(*expires)) ||
+                 (visible != nullptr && !PythonTruthy(*visible));
+      if (restored) {
+        object.Set("is_visible", JsonValue::Bool(true));
+        object.Set("expires_at", JsonValue::Null());
+      }
+      return absl::OkStatus();
+    });
+    // A record that does not convert is left as it is (its read reports it).
+    return edited.ok() && restored;
   });
 }
 
@@ -370,11 +403,18 @@ absl::StatusOr<Profile> Storage::CreateUserProfile(
   RETURN_IF_ERROR(ValidateText("email", email));
   ASSIGN_OR_RETURN(JsonValue data,
                    ParseObject("profile data", profile_data_json));
+  // Exactly {"gender": profile_data.get("gender"), "age_range": ...,
+  // "mood": ...}: those keys in that order, null when missing, no others.
+  JsonValue profile = JsonValue::Object();
+  for (absl::string_view key : {"gender", "age_range", "mood"}) {
+    const JsonValue* value = data.Find(key);
+    profile.Set(key, value != nullptr ? *value : JsonValue::Null());
+  }
   Profile p;
   for (const std::string& key : ProfileKeys()) p.add_key_order(key);
   p.set_user_id(std::string(user_id));
   p.set_email(email.empty() ? std::string(kDefaultEmail) : std::string(email));
-  p.set_profile_json(WriteCompactJson(data));
+  p.set_profile_json(WriteCompactJson(profile));
   p.set_created_at(Now());
   p.set_profile_locked(true);
   RETURN_IF_ERROR(backend_->PutProfile(p));

@@ -422,12 +422,52 @@ absl::Status ReadRecord(const JsonValue& object, Record* record, ReadFn read) {
   return absl::OkStatus();
 }
 
+// As AbsorbExtras, with the record's field reader `read`. The key field
+// `pinned` stays in extra (PinRecordKey put it there).
+template <typename Record, typename ReadFn>
+absl::Status AbsorbExtrasIn(Record* record, absl::string_view pinned,
+                            ReadFn read) {
+  Extras* extra = record->mutable_extra();
+  for (int i = 0; i < extra->size();) {
+    if (extra->Get(i).key() == pinned) {
+      ++i;
+      continue;
+    }
+    absl::StatusOr<JsonValue> value = ParseJson(extra->Get(i).json());
+    if (!value.ok()) return value.status();
+    absl::StatusOr<bool> typed = read(extra->Get(i).key(), *value, record);
+    if (!typed.ok()) return typed.status();
+    if (*typed) {
+      extra->DeleteSubrange(i, 1);
+    } else {
+      ++i;
+    }
+  }
+  return absl::OkStatus();
+}
+
 template <typename Record>
 void EnsureKeyIn(absl::string_view key, Record* record) {
   if (!record->key_order().empty() && !HasKey(record->key_order(), key)) {
     record->add_key_order(std::string(key));
   }
   EraseExtra(key, record->mutable_extra());
+}
+
+// As PinRecordKey: `name` is the key field's JSON key, `get`/`set` its
+// accessors.
+template <typename Record>
+void PinKeyIn(absl::string_view key, const std::string& (Record::*get)() const,
+              void (Record::*set)(const std::string&), absl::string_view name,
+              Record* record) {
+  const bool listed =
+      record->key_order().empty() || HasKey(record->key_order(), name);
+  if (listed && FindExtra(record->extra(), name) == nullptr &&
+      (record->*get)() != key) {
+    AddExtra(name, JsonValue::String((record->*get)()),
+             record->mutable_extra());
+  }
+  (record->*set)(std::string(key));
 }
 
 // Python's dict.update: existing keys keep their place, new keys go last.
@@ -543,7 +583,16 @@ absl::Status MergeIntoConversation(const JsonValue& updates,
           absl::StrCat("update_conversation cannot change \"", key, "\""));
     }
   }
-  // Messages take no part in the merge: convert without them and move the
+  return EditConversationJson(conversation, [&](JsonValue& object) {
+    MergeMembers(updates, &object);
+    return absl::OkStatus();
+  });
+}
+
+absl::Status EditConversationJson(
+    Conversation* conversation,
+    absl::FunctionRef<absl::Status(JsonValue& object)> edit) {
+  // Messages take no part in the edit: convert without them and move the
   // originals back afterwards.
   Conversation without_messages;
   {
@@ -553,10 +602,11 @@ absl::Status MergeIntoConversation(const JsonValue& updates,
     messages.Swap(conversation->mutable_messages());
   }
   ASSIGN_OR_RETURN(JsonValue object, ConversationToJson(without_messages));
-  MergeMembers(updates, &object);
-  ASSIGN_OR_RETURN(Conversation merged, ConversationFromJson(object));
-  merged.mutable_messages()->Swap(conversation->mutable_messages());
-  *conversation = std::move(merged);
+  RETURN_IF_ERROR(edit(object));
+  ASSIGN_OR_RETURN(Conversation edited, ConversationFromJson(object));
+  edited.mutable_messages()->Swap(conversation->mutable_messages());
+  PinRecordKey(conversation->id(), &edited);
+  *conversation = std::move(edited);
   return absl::OkStatus();
 }
 
@@ -568,8 +618,39 @@ absl::Status MergeIntoSubscription(const JsonValue& updates,
   }
   ASSIGN_OR_RETURN(JsonValue object, SubscriptionToJson(*subscription));
   MergeMembers(updates, &object);
+  const std::string user_id = subscription->user_id();
   ASSIGN_OR_RETURN(*subscription, SubscriptionFromJson(object));
+  PinRecordKey(user_id, subscription);
   return absl::OkStatus();
+}
+
+void PinRecordKey(absl::string_view key, Conversation* conversation) {
+  PinKeyIn(key, &Conversation::id, &Conversation::set_id, "id", conversation);
+}
+
+void PinRecordKey(absl::string_view key, Profile* profile) {
+  PinKeyIn(key, &Profile::user_id, &Profile::set_user_id, "user_id", profile);
+}
+
+void PinRecordKey(absl::string_view key, Subscription* subscription) {
+  PinKeyIn(key, &Subscription::user_id, &Subscription::set_user_id, "user_id",
+           subscription);
+}
+
+absl::Status AbsorbExtras(Conversation* conversation) {
+  return AbsorbExtrasIn(conversation, "id", ReadConversationField);
+}
+
+absl::Status AbsorbExtras(Message* message) {
+  return AbsorbExtrasIn(message, "", ReadMessageField);
+}
+
+absl::Status AbsorbExtras(Profile* profile) {
+  return AbsorbExtrasIn(profile, "user_id", ReadProfileField);
+}
+
+absl::Status AbsorbExtras(Subscription* subscription) {
+  return AbsorbExtrasIn(subscription, "user_id", ReadSubscriptionField);
 }
 
 void EnsureKey(absl::string_view key, Conversation* conversation) {
@@ -607,7 +688,41 @@ ConversationSummary SummarizeConversation(const Conversation& conversation,
   }
   summary.set_is_visible(!HasTypedKey(conversation, "is_visible") ||
                          conversation.is_visible());
+  for (const char* key :
+       {"id", "created_at", "title", "starred", "expires_at", "is_visible"}) {
+    if (const JsonField* field = FindExtra(conversation.extra(), key)) {
+      *summary.add_extra() = *field;
+    }
+  }
   return summary;
+}
+
+absl::StatusOr<JsonValue> SummaryToJson(const ConversationSummary& summary) {
+  static const auto* const kKeys = new std::vector<std::string>{
+      "id",         "created_at",    "title",     "starred",
+      "message_count", "expires_at", "is_visible"};
+  const std::string name = absl::StrCat("summary of conversation ",
+                                        summary.id());
+  return WriteRecord(
+      KeyOrder(), *kKeys, summary.extra(), name,
+      [&](absl::string_view key, JsonValue* out) -> absl::StatusOr<bool> {
+        if (key == "id") {
+          *out = JsonValue::String(summary.id());
+        } else if (key == "created_at") {
+          *out = JsonValue::String(summary.created_at());
+        } else if (key == "title") {
+          *out = JsonValue::String(summary.title());
+        } else if (key == "starred") {
+          *out = JsonValue::Bool(summary.starred());
+        } else if (key == "message_count") {
+          *out = JsonValue::Integer(summary.message_count());
+        } else if (key == "expires_at") {
+          *out = NullableString(summary.has_expires_at(), summary.expires_at());
+        } else {
+          *out = JsonValue::Bool(summary.is_visible());
+        }
+        return true;
+      });
 }
 
 absl::StatusOr<std::string> CanonicalJson(absl::string_view text,

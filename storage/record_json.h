@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -39,6 +40,15 @@ absl::StatusOr<Message> MessageFromJson(const JsonValue& object);
 absl::StatusOr<Profile> ProfileFromJson(const JsonValue& object);
 absl::StatusOr<Subscription> SubscriptionFromJson(const JsonValue& object);
 
+// Moves each `extra` value of a known key whose type the typed field takes
+// into that field (what *FromJson would have done with it). For stores that
+// keep some values in extra for their own reasons (backends/sql: text a
+// column cannot hold), so that a record reads back as *FromJson gives it.
+absl::Status AbsorbExtras(Conversation* conversation);
+absl::Status AbsorbExtras(Message* message);
+absl::Status AbsorbExtras(Profile* profile);
+absl::Status AbsorbExtras(Subscription* subscription);
+
 // Shallow merge of `updates` (a JSON object) into a record, as Python's
 // dict.update: existing keys keep their place, new keys go last. The record
 // comes back with `key_order` filled. InvalidArgument when `updates` is not
@@ -47,8 +57,26 @@ absl::StatusOr<Subscription> SubscriptionFromJson(const JsonValue& object);
 // through SaveConversation).
 absl::Status MergeIntoConversation(const JsonValue& updates,
                                    Conversation* conversation);
+
+// Runs `edit` on the conversation as a JSON object without "messages" (what
+// the original's dict was, for every key but the messages) and reads the
+// result back, messages untouched: the way to apply the original's Python
+// semantics to keys of any stored type.
+absl::Status EditConversationJson(
+    Conversation* conversation,
+    absl::FunctionRef<absl::Status(JsonValue& object)> edit);
 absl::Status MergeIntoSubscription(const JsonValue& updates,
                                    Subscription* subscription);
+
+// A record's key field (a conversation's "id", a profile's or a
+// subscription's "user_id") names where it is stored. When the stored object
+// says otherwise (the original let an update write "user_id": "b" into user
+// a's file), the typed field keeps the storage key `key` and the stored value
+// stays as the record's value of that key in `extra`, so it reads back as
+// the original wrote it and the record stays where it was.
+void PinRecordKey(absl::string_view key, Conversation* conversation);
+void PinRecordKey(absl::string_view key, Profile* profile);
+void PinRecordKey(absl::string_view key, Subscription* subscription);
 
 // Makes sure `key` is listed in the record's key_order (appending it when
 // missing), so that a typed field the facade sets is present. A record with
@@ -64,9 +92,15 @@ void EnsureKey(absl::string_view key, Subscription* subscription);
 bool HasTypedKey(const Conversation& conversation, absl::string_view key);
 
 // The summary listing returns: absent title/starred/is_visible take the
-// contract's defaults ("New Conversation", false, true).
+// contract's defaults ("New Conversation", false, true); a key held in
+// `extra` (another type than the contract's) is copied to the summary's
+// extra, as the original's summary held the stored value.
 ConversationSummary SummarizeConversation(const Conversation& conversation,
                                           int64_t message_count);
+
+// A summary as the original's list_conversations returned it: id,
+// created_at, title, starred, message_count, expires_at, is_visible.
+absl::StatusOr<JsonValue> SummaryToJson(const ConversationSummary& summary);
 
 // Parses `text` and returns it in canonical compact form (see
 // storage/json_value.h). InvalidArgument names `what` when it is not JSON.

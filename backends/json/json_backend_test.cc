@@ -408,8 +408,6 @@ TEST(JsonBackendTest, DamagedFilesAreDataLossNamingTheFile) {
       {"truncated", "{\"id\": \"truncated\", \"user_id\": \"secret-u",
        "not valid JSON at byte"},
       {"array", "[1, 2]", "not a JSON object"},
-      {"other", "{\"id\": \"someone-else\", \"user_id\": \"u\"}",
-       "does not match the file name"},
   };
   auto backend = Open(dir);
   for (const Case& c : cases) {
@@ -429,11 +427,37 @@ TEST(JsonBackendTest, DamagedFilesAreDataLossNamingTheFile) {
     ::unlink(absl::StrCat(dir, "/conversations/", c.id, ".json").c_str());
   }
   EXPECT_TRUE(backend->ListConversations("u").ok());
+}
+
+// The original read whatever a file held: an update could write another
+// "user_id" (or a non-string) into it. Such a record stays where it is and
+// reads back as stored.
+TEST(JsonBackendTest, KeyFieldThatDiffersFromTheFileNameReadsAsStored) {
+  const std::string dir = FreshDir("other-key");
+  MakeDirs(dir + "/conversations");
+  MakeDirs(dir + "/data/profiles");
+  WriteInPlace(dir + "/conversations/mine.json",
+               "{\"id\": \"someone-else\", \"user_id\": \"u\"}");
   WriteInPlace(dir + "/data/profiles/u9.json", "{\"user_id\": 5}");
-  absl::Status status = backend->GetProfile("u9").status();
-  EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss);
-  EXPECT_THAT(std::string(status.message()),
-              StartsWith("data/profiles/u9.json: "));
+  auto backend = Open(dir);
+  absl::StatusOr<std::optional<Conversation>> c =
+      backend->GetConversation("mine");
+  ASSERT_TRUE(c.ok() && c->has_value()) << c.status();
+  EXPECT_EQ((*c)->id(), "mine");
+  EXPECT_EQ(WriteCompactJson(*ConversationToJson(**c)),
+            "{\"id\":\"someone-else\",\"user_id\":\"u\"}");
+  EXPECT_TRUE(backend->AppendMessage("mine", UserMessage("x")).ok());
+  absl::StatusOr<std::vector<ConversationSummary>> list =
+      backend->ListConversations("u");
+  ASSERT_TRUE(list.ok()) << list.status();
+  ASSERT_EQ(list->size(), 1u);
+  EXPECT_EQ(WriteCompactJson(*SummaryToJson((*list)[0])),
+            "{\"id\":\"someone-else\",\"created_at\":\"\",\"title\":"
+            "\"New Conversation\",\"starred\":false,\"message_count\":1,"
+            "\"expires_at\":null,\"is_visible\":true}");
+  absl::StatusOr<std::optional<Profile>> p = backend->GetProfile("u9");
+  ASSERT_TRUE(p.ok() && p->has_value()) << p.status();
+  EXPECT_EQ(WriteCompactJson(*ProfileToJson(**p)), "{\"user_id\":5}");
 }
 
 // ---- Index

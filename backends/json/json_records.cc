@@ -15,8 +15,12 @@ absl::Status Corrupt(absl::string_view display, absl::string_view problem) {
 
 template <typename Record>
 absl::StatusOr<Record> Decoded(absl::StatusOr<Record> record,
+                               absl::string_view id,
                                absl::string_view display) {
-  if (record.ok()) return record;
+  if (record.ok()) {
+    PinRecordKey(id, &*record);
+    return record;
+  }
   return absl::DataLossError(
       absl::StrCat(display, ": ", record.status().message()));
 }
@@ -37,32 +41,25 @@ absl::StatusOr<JsonValue> ParseRecordFile(RecordKind kind, absl::string_view id,
     return Corrupt(display, absl::StrCat("not valid JSON at ", cause));
   }
   if (!value->is_object()) return Corrupt(display, "not a JSON object");
-  const absl::string_view key =
-      kind == RecordKind::kConversation ? "id" : "user_id";
-  const JsonValue* stored = value->Find(key);
-  if (stored == nullptr || !stored->is_string() ||
-      stored->string_value() != id) {
-    return Corrupt(display, absl::StrCat("\"", key, "\" ",
-                                         stored == nullptr
-                                             ? "is missing"
-                                             : "does not match the file name"));
-  }
   return value;
 }
 
 absl::StatusOr<Conversation> DecodeConversation(const JsonValue& object,
-                                                absl::string_view display) {
-  return Decoded(ConversationFromJson(object), display);
+                                absl::string_view id,
+                                absl::string_view display) {
+  return Decoded(ConversationFromJson(object), id, display);
 }
 
 absl::StatusOr<Profile> DecodeProfile(const JsonValue& object,
-                                      absl::string_view display) {
-  return Decoded(ProfileFromJson(object), display);
+                                absl::string_view id,
+                                absl::string_view display) {
+  return Decoded(ProfileFromJson(object), id, display);
 }
 
 absl::StatusOr<Subscription> DecodeSubscription(const JsonValue& object,
-                                                absl::string_view display) {
-  return Decoded(SubscriptionFromJson(object), display);
+                                absl::string_view id,
+                                absl::string_view display) {
+  return Decoded(SubscriptionFromJson(object), id, display);
 }
 
 int64_t MessageCount(const JsonValue& conversation) {

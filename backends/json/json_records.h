@@ -17,19 +17,24 @@ namespace json_backend {
 
 // Parses the bytes of record `id`'s file. DataLoss, naming `display` (the
 // file relative to the root) and never the file's contents, when the file is
-// empty, not JSON, not a JSON object, or when its "id" (conversations) or
-// "user_id" (profiles, subscriptions) is not the string `id`.
+// empty, not JSON, or not a JSON object. (Its "id" or "user_id" may differ
+// from the file name: the original's updates could write any value there.)
 absl::StatusOr<JsonValue> ParseRecordFile(RecordKind kind, absl::string_view id,
                                           absl::string_view bytes,
                                           absl::string_view display);
 
-// The typed record of a parsed file; DataLoss naming `display` when it does
-// not convert.
+// The typed record of a parsed file of record `id`; DataLoss naming
+// `display` when it does not convert. The record's key is `id` whatever
+// the file says (PinRecordKey: a different stored "id"/"user_id" reads
+// back as stored).
 absl::StatusOr<Conversation> DecodeConversation(const JsonValue& object,
+                                                absl::string_view id,
                                                 absl::string_view display);
 absl::StatusOr<Profile> DecodeProfile(const JsonValue& object,
+                                      absl::string_view id,
                                       absl::string_view display);
 absl::StatusOr<Subscription> DecodeSubscription(const JsonValue& object,
+                                                absl::string_view id,
                                                 absl::string_view display);
 
 // The number of entries of a conversation object's "messages" list (0 when

@@ -78,6 +78,7 @@ absl::StatusOr<std::optional<JsonStore::Loaded>> JsonStore::Load(
 }
 
 absl::StatusOr<IndexFacts> JsonStore::FactsOf(RecordKind kind,
+                                              absl::string_view id,
                                               const JsonValue& object,
                                               absl::string_view display) {
   IndexFacts facts;
@@ -94,7 +95,7 @@ absl::StatusOr<IndexFacts> JsonStore::FactsOf(RecordKind kind,
     if (member.first != "messages") head.members().push_back(member);
   }
   ASSIGN_OR_RETURN(Conversation conversation,
-                   DecodeConversation(head, display));
+                   DecodeConversation(head, id, display));
   facts.key = conversation.user_id();
   facts.summary = SummarizeConversation(conversation, MessageCount(object));
   return facts;
@@ -113,7 +114,7 @@ absl::StatusOr<std::optional<LoadedFacts>> JsonStore::LoadFacts(
   loaded.identity = contents->identity;
   absl::StatusOr<JsonValue> object = Parse(kind, id, folder, contents->bytes);
   absl::StatusOr<IndexFacts> facts =
-      object.ok() ? FactsOf(kind, *object, display)
+      object.ok() ? FactsOf(kind, id, *object, display)
                   : absl::StatusOr<IndexFacts>(object.status());
   if (facts.ok()) {
     loaded.facts = *std::move(facts);
@@ -181,7 +182,7 @@ absl::Status JsonStore::Write(Txn* txn, RecordKind kind, absl::string_view id,
   if (txn != nullptr) txn->journal.RecordFile(folder_path, name, display, old);
   IndexFacts facts;
   if (kind != RecordKind::kProfile) {
-    ASSIGN_OR_RETURN(facts, FactsOf(kind, object, display));
+    ASSIGN_OR_RETURN(facts, FactsOf(kind, id, object, display));
   }
   const int64_t write_start = NowNs();
   ASSIGN_OR_RETURN(
@@ -267,7 +268,7 @@ absl::StatusOr<std::optional<Conversation>> JsonStore::GetConversation(
                    Load(RecordKind::kConversation, id));
   if (!loaded.has_value()) return std::nullopt;
   return DecodeConversation(
-      loaded->object,
+      loaded->object, id,
       StoreLayout::Display(RecordKind::kConversation, loaded->folder, id));
 }
 
@@ -326,7 +327,7 @@ absl::StatusOr<Conversation> JsonStore::UpdateConversation(
       StoreLayout::Display(RecordKind::kConversation, loaded->folder, id);
   std::optional<JsonValue> messages = TakeMessages(loaded->object);
   ASSIGN_OR_RETURN(Conversation conversation,
-                   DecodeConversation(loaded->object, display));
+                   DecodeConversation(loaded->object, id, display));
   RETURN_IF_ERROR(mutate(conversation));
   if (conversation.id() != id) {
     return absl::InvalidArgumentError(
@@ -374,7 +375,7 @@ absl::StatusOr<int64_t> JsonStore::UpdateUserConversationsLocked(
                                                      loaded->folder, item.id);
     std::optional<JsonValue> messages = TakeMessages(loaded->object);
     ASSIGN_OR_RETURN(Conversation conversation,
-                     DecodeConversation(loaded->object, display));
+                     DecodeConversation(loaded->object, item.id, display));
     if (conversation.user_id() != user_id) continue;
     if (!mutate(conversation)) continue;
     ASSIGN_OR_RETURN(JsonValue object, ConversationToJson(conversation));
@@ -439,7 +440,7 @@ absl::StatusOr<std::optional<Profile>> JsonStore::GetProfile(
                    Load(RecordKind::kProfile, user_id));
   if (!loaded.has_value()) return std::nullopt;
   return DecodeProfile(
-      loaded->object,
+      loaded->object, user_id,
       StoreLayout::Display(RecordKind::kProfile, loaded->folder, user_id));
 }
 
@@ -454,7 +455,7 @@ absl::StatusOr<Profile> JsonStore::UpdateProfile(Txn* txn,
                    Load(RecordKind::kProfile, user_id));
   if (!loaded.has_value()) return NotFound(RecordKind::kProfile, user_id);
   ASSIGN_OR_RETURN(Profile profile,
-                   DecodeProfile(loaded->object, StoreLayout::Display(
+                   DecodeProfile(loaded->object, user_id, StoreLayout::Display(
                                                      RecordKind::kProfile,
                                                      loaded->folder, user_id)));
   RETURN_IF_ERROR(mutate(profile));
@@ -487,7 +488,7 @@ absl::StatusOr<std::optional<Subscription>> JsonStore::GetSubscription(
                    Load(RecordKind::kSubscription, user_id));
   if (!loaded.has_value()) return std::nullopt;
   return DecodeSubscription(
-      loaded->object,
+      loaded->object, user_id,
       StoreLayout::Display(RecordKind::kSubscription, loaded->folder, user_id));
 }
 
@@ -502,7 +503,7 @@ absl::StatusOr<std::optional<Subscription>> JsonStore::MutateSubscription(
   if (!loaded.has_value()) return std::nullopt;
   ASSIGN_OR_RETURN(
       Subscription subscription,
-      DecodeSubscription(loaded->object,
+      DecodeSubscription(loaded->object, user_id,
                          StoreLayout::Display(RecordKind::kSubscription,
                                               loaded->folder, user_id)));
   if (stripe_id.has_value() &&

@@ -125,7 +125,8 @@ class JsonStore {
                      int folder, const JsonValue& object,
                      const std::string* old);
   // The index facts of a record object.
-  absl::StatusOr<IndexFacts> FactsOf(RecordKind kind, const JsonValue& object,
+  absl::StatusOr<IndexFacts> FactsOf(RecordKind kind, absl::string_view id,
+                                     const JsonValue& object,
                                      absl::string_view display);
   absl::StatusOr<std::optional<LoadedFacts>> LoadFacts(RecordKind kind,
                                                        int folder,

@@ -156,7 +156,7 @@ TEST(PostgresBackendTest, WrongPasswordFailsWithoutShowingIt) {
       absl::StrCat("postgresql://", url.user(), ":", kCanary, "@", host.host,
                    ":", host.port, "/", url.database());
   absl::StatusOr<std::unique_ptr<Backend>> opened = Open(wrong);
-  EXPECT_THAT(opened, StatusIs(absl::StatusCode::kUnavailable,
+  EXPECT_THAT(opened, StatusIs(absl::StatusCode::kPermissionDenied,
                                "password authentication failed"));
   const std::string unreachable = absl::StrCat(
       "postgresql://", url.user(), ":", kCanary, "@", host.host, ":1/db");

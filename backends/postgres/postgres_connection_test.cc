@@ -217,8 +217,8 @@ TEST_F(PostgresConnectionTest, PasswordNeverAppearsInErrors) {
   // Wrong password on the real server: the password path is exercised.
   absl::StatusOr<std::unique_ptr<PostgresConnection>> wrong =
       ConnectForTest(UrlWith(base, kCanary));
-  EXPECT_THAT(wrong, StatusIs(absl::StatusCode::kUnavailable,
-                              "password authentication failed"));
+  EXPECT_THAT(wrong, StatusIs(absl::StatusCode::kPermissionDenied,
+                             "password authentication failed"));
   EXPECT_THAT(wrong.status().message(), HasSubstr(":***@"));
   EXPECT_FALSE(sql::IsRetryable(wrong.status()));
   // Nothing listens on port 1.

@@ -16,9 +16,25 @@ namespace parley {
 namespace postgres {
 namespace {
 
+// The messages of a login the server refused: a wrong password, a role that
+// does not exist, no pg_hba.conf entry, or a server that wants a password
+// none was given for.
+bool IsLoginRefused(absl::string_view message) {
+  for (absl::string_view refused :
+       {"password authentication failed", "no pg_hba.conf entry",
+        "authentication failed for user", "fe_sendauth: no password supplied",
+        "does not exist (SQLSTATE 28", "role \""}) {
+    if (absl::StrContains(message, refused)) return true;
+  }
+  return false;
+}
+
 absl::StatusCode CodeForSqlState(absl::string_view state) {
   const absl::string_view sqlstate_class = state.substr(0, 2);
   if (state == "23505") return absl::StatusCode::kAlreadyExists;
+  if (state == "28P01" || state == "28000") {
+    return absl::StatusCode::kPermissionDenied;
+  }
   if (sqlstate_class == "08" || state == "57P01" || state == "57P02" ||
       state == "57P03") {
     return absl::StatusCode::kUnavailable;
@@ -82,7 +98,10 @@ absl::Status PostgresStatus(const PGresult* result_or_null, const PGconn* conn,
   }
   if (PQstatus(conn) == CONNECTION_BAD &&
       (!has_state || code == absl::StatusCode::kUnknown)) {
-    code = absl::StatusCode::kUnavailable;
+    // libpq gives a refused login no SQLSTATE either; its text is the
+    // server's (28P01, 28000) or libpq's own. Retrying never heals it.
+    code = IsLoginRefused(message) ? absl::StatusCode::kPermissionDenied
+                                   : absl::StatusCode::kUnavailable;
   }
   if (has_state) absl::StrAppend(&message, " (SQLSTATE ", state, ")");
   absl::Status status(code, absl::StrCat(context, ": postgresql: ", message));

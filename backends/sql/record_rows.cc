@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <initializer_list>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -345,6 +347,83 @@ absl::Status ReadKeys(const SqlRow& row, int extra_column, int order_column,
   return absl::OkStatus();
 }
 
+// ---- Values a column cannot hold ----
+//
+// PostgreSQL's text refuses a NUL byte and anything that is not UTF-8 (a
+// lone surrogate, which Parley holds in WTF-8), and its json type refuses
+// Python's NaN / Infinity / -Infinity; the original stored all of them.
+// One rule for every dialect: such a value is kept in extra_json, as JSON
+// text that holds it exactly (escaped), its column is NULL, and reading the
+// row moves it back to its typed field (AbsorbExtras).
+
+bool FitsTextColumn(absl::string_view text) {
+  return text.find('\0') == absl::string_view::npos && IsValidUtf8(text);
+}
+
+// `json` is canonical compact text: outside strings, an 'N' or an 'I' can
+// only start NaN, Infinity or -Infinity.
+bool FitsJsonColumn(absl::string_view json) {
+  bool in_string = false;
+  for (size_t i = 0; i < json.size(); ++i) {
+    const char c = json[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == 'N' || c == 'I') {
+      return false;
+    }
+  }
+  return true;
+}
+
+// One typed value a record stores in a column.
+struct ColumnValue {
+  absl::string_view key;
+  bool present;  // the field is set (optional fields may not be)
+  absl::string_view text;
+  bool json;  // a json column (else text)
+};
+
+// `record`, or a copy (left in `*copy`, for SqlParams::Keep: the parameters
+// view it) with each typed value of `values` that its column cannot hold
+// moved to extra.
+template <typename Record>
+const Record& FitColumns(const Record& record,
+                         const std::vector<std::string>& canonical,
+                         std::initializer_list<ColumnValue> values,
+                         std::shared_ptr<Record>* copy) {
+  const RecordKeys keys(record.key_order(), canonical, record.extra());
+  bool copied = false;
+  for (const ColumnValue& value : values) {
+    if (!value.present || !keys.Typed(value.key)) continue;
+    if (value.json ? FitsJsonColumn(value.text) : FitsTextColumn(value.text)) {
+      continue;
+    }
+    if (!copied) {
+      *copy = std::make_shared<Record>(record);
+      copied = true;
+    }
+    JsonField* field = (*copy)->add_extra();
+    field->set_key(std::string(value.key));
+    field->set_json(value.json ? std::string(value.text)
+                               : WriteCompactJson(JsonValue::String(
+                                     std::string(value.text))));
+  }
+  return copied ? **copy : record;
+}
+
+bool HasExtraKey(const Extras& extra, absl::string_view key) {
+  for (const JsonField& field : extra) {
+    if (field.key() == key) return true;
+  }
+  return false;
+}
+
 // The rewrite's TIMESTAMP column value for an exact timestamp text.
 SqlValue TimestampColumn(bool typed, const std::string& text) {
   return typed && IsIsoTimestamp(text) ? SqlValue::Text(text)
@@ -356,7 +435,8 @@ SqlValue TimestampColumn(bool typed, const std::string& text) {
 void AddProfileMember(const JsonValue* profile, absl::string_view key,
                       SqlParams* params) {
   const JsonValue* value = profile != nullptr ? profile->Find(key) : nullptr;
-  if (value != nullptr && value->is_string()) {
+  if (value != nullptr && value->is_string() &&
+      FitsTextColumn(value->string_value())) {
     params->AddOwnedText(value->string_value());
   } else {
     params->Add(SqlValue::Null());
@@ -467,6 +547,7 @@ absl::StatusOr<Conversation> ConversationFromRow(const SqlRow& row) {
   if (!row.IsNull(9)) row.TextInto(9, c.mutable_expires_at());
   RETURN_IF_ERROR(ReadKeys(
       row, 10, 11, [&] { return absl::StrCat("conversation ", c.id()); }, &c));
+  RETURN_IF_ERROR(AbsorbExtras(&c));
   return c;
 }
 
@@ -506,11 +587,27 @@ absl::StatusOr<ConversationSummary> ConversationSummaryFromRow(
   return summary;
 }
 
-absl::StatusOr<SqlParams> ConversationParams(const Conversation& c) {
+absl::StatusOr<SqlParams> ConversationParams(const Conversation& record) {
+  std::shared_ptr<Conversation> fitted;
+  const Conversation& c = FitColumns(
+      record, ConversationKeys(),
+      {{"created_at", true, record.created_at(), false},
+       {"title", true, record.title(), false},
+       {"expires_at", record.has_expires_at(), record.expires_at(), false}},
+      &fitted);
+  if (HasExtraKey(c.extra(), "messages")) {
+    // Messages are rows here; a "messages" value that is not a list of
+    // objects could not be appended to (SaveConversation refuses it).
+    return absl::InvalidArgumentError(absl::StrCat(
+        "conversation ", c.id(),
+        ": \"messages\" is not a list of message objects; a SQL store keeps "
+        "messages as rows"));
+  }
   const RecordKeys keys(c.key_order(), ConversationKeys(), c.extra());
   const bool has_created = keys.Typed("created_at");
   const bool has_expires = keys.Typed("expires_at") && c.has_expires_at();
   SqlParams p;
+  if (fitted != nullptr) p.Keep(fitted);
   p.Add(SqlValue::Text(c.id()))
       .Add(SqlValue::Text(c.user_id()))
       .Add(keys.Typed("title") ? SqlValue::Text(c.title()) : SqlValue::Null())
@@ -547,22 +644,36 @@ absl::StatusOr<Message> MessageFromRow(const SqlRow& row) {
   if (!row.IsNull(5)) row.TextInto(5, m.mutable_metadata_json());
   RETURN_IF_ERROR(ReadKeys(
       row, 6, 7, [] { return std::string("message"); }, &m));
+  RETURN_IF_ERROR(AbsorbExtras(&m));
   return m;
 }
 
 absl::StatusOr<SqlParams> MessageParams(absl::string_view message_id,
                                         absl::string_view conversation_id,
-                                        int64_t position, const Message& m) {
+                                        int64_t position,
+                                        const Message& message) {
   // As storage/record_json.cc: a message without key_order holds "role" and
   // the keys whose fields are set.
   std::vector<std::string> canonical = {"role"};
-  if (m.has_content()) canonical.push_back("content");
-  if (m.has_stage1_json()) canonical.push_back("stage1");
-  if (m.has_stage2_json()) canonical.push_back("stage2");
-  if (m.has_stage3_json()) canonical.push_back("stage3");
-  if (m.has_metadata_json()) canonical.push_back("metadata");
+  if (message.has_content()) canonical.push_back("content");
+  if (message.has_stage1_json()) canonical.push_back("stage1");
+  if (message.has_stage2_json()) canonical.push_back("stage2");
+  if (message.has_stage3_json()) canonical.push_back("stage3");
+  if (message.has_metadata_json()) canonical.push_back("metadata");
+  std::shared_ptr<Message> fitted;
+  const Message& m = FitColumns(
+      message, canonical,
+      {{"role", true, message.role(), false},
+       {"content", message.has_content(), message.content(), false},
+       {"stage1", message.has_stage1_json(), message.stage1_json(), true},
+       {"stage2", message.has_stage2_json(), message.stage2_json(), true},
+       {"stage3", message.has_stage3_json(), message.stage3_json(), true},
+       {"metadata", message.has_metadata_json(), message.metadata_json(),
+        true}},
+      &fitted);
   const RecordKeys keys(m.key_order(), canonical, m.extra());
   SqlParams p;
+  if (fitted != nullptr) p.Keep(fitted);
   p.AddOwnedText(std::string(message_id));
   p.Add(SqlValue::Text(conversation_id))
       .Add(SqlValue::Int64(position))
@@ -596,10 +707,17 @@ absl::StatusOr<Profile> ProfileFromRow(const SqlRow& row) {
   p.set_profile_locked(!row.IsNull(4) && row.Bool(4));
   RETURN_IF_ERROR(ReadKeys(
       row, 5, 6, [&] { return absl::StrCat("profile ", p.user_id()); }, &p));
+  RETURN_IF_ERROR(AbsorbExtras(&p));
   return p;
 }
 
-absl::StatusOr<SqlParams> ProfileParams(const Profile& profile) {
+absl::StatusOr<SqlParams> ProfileParams(const Profile& record) {
+  std::shared_ptr<Profile> fitted;
+  const Profile& profile = FitColumns(
+      record, ProfileKeys(),
+      {{"email", true, record.email(), false},
+       {"created_at", true, record.created_at(), false}},
+      &fitted);
   const RecordKeys keys(profile.key_order(), ProfileKeys(), profile.extra());
   const bool has_profile = keys.Typed("profile");
   std::optional<JsonValue> parsed;
@@ -610,6 +728,7 @@ absl::StatusOr<SqlParams> ProfileParams(const Profile& profile) {
   const JsonValue* object = parsed.has_value() ? &*parsed : nullptr;
   const bool has_created = keys.Typed("created_at");
   SqlParams p;
+  if (fitted != nullptr) p.Keep(fitted);
   p.Add(SqlValue::Text(profile.user_id()))
       .Add(keys.Typed("email") ? SqlValue::Text(profile.email())
                                : SqlValue::Null());
@@ -641,10 +760,23 @@ absl::StatusOr<Subscription> SubscriptionFromRow(const SqlRow& row) {
   RETURN_IF_ERROR(ReadKeys(
       row, 7, 8, [&] { return absl::StrCat("subscription ", s.user_id()); },
       &s));
+  RETURN_IF_ERROR(AbsorbExtras(&s));
   return s;
 }
 
-absl::StatusOr<SqlParams> SubscriptionParams(const Subscription& s) {
+absl::StatusOr<SqlParams> SubscriptionParams(const Subscription& record) {
+  std::shared_ptr<Subscription> fitted;
+  const Subscription& s = FitColumns(
+      record, SubscriptionKeys(),
+      {{"tier", true, record.tier(), false},
+       {"status", true, record.status(), false},
+       {"stripe_subscription_id", record.has_stripe_subscription_id(),
+        record.stripe_subscription_id(), false},
+       {"current_period_end", record.has_current_period_end(),
+        record.current_period_end(), false},
+       {"created_at", true, record.created_at(), false},
+       {"updated_at", true, record.updated_at(), false}},
+      &fitted);
   const RecordKeys keys(s.key_order(), SubscriptionKeys(), s.extra());
   const bool has_stripe =
       keys.Typed("stripe_subscription_id") && s.has_stripe_subscription_id();
@@ -659,9 +791,13 @@ absl::StatusOr<SqlParams> SubscriptionParams(const Subscription& s) {
     if (field.key() != "stripe_customer_id") continue;
     absl::StatusOr<JsonValue> value = ParseJson(field.json());
     customer_id.reset();
-    if (value.ok() && value->is_string()) customer_id = value->string_value();
+    if (value.ok() && value->is_string() &&
+        FitsTextColumn(value->string_value())) {
+      customer_id = value->string_value();
+    }
   }
   SqlParams p;
+  if (fitted != nullptr) p.Keep(fitted);
   p.Add(SqlValue::Text(s.user_id()))
       .Add(keys.Typed("tier") ? SqlValue::Text(s.tier()) : SqlValue::Null())
       .Add(keys.Typed("status") ? SqlValue::Text(s.status()) : SqlValue::Null())

@@ -14,6 +14,7 @@
 #define PARLEY_BACKENDS_SQL_RECORD_ROWS_H_
 
 #include <deque>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -49,10 +50,17 @@ class SqlParams {
   SqlParams& AddOptionalOwnedText(bool has, std::string text) {
     return has ? AddOwnedText(std::move(text)) : Add(SqlValue::Null());
   }
+  // Keeps `owner`, which values added here view, alive as long as these
+  // parameters.
+  SqlParams& Keep(std::shared_ptr<const void> owner) {
+    kept_.push_back(std::move(owner));
+    return *this;
+  }
   absl::Span<const SqlValue> span() const { return values_; }
 
  private:
   std::deque<std::string> owned_;  // a deque never moves its elements
+  std::vector<std::shared_ptr<const void>> kept_;
   std::vector<SqlValue> values_;
 };
 

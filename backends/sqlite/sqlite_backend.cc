@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include <cerrno>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <utility>
@@ -24,6 +26,34 @@ namespace parley {
 namespace {
 
 using sql::SqlConnection;
+
+// Why a database file could not be opened, with its path: SQLite's own
+// message ("unable to open database file") names neither. A missing folder
+// or a permission is not healed by retrying.
+absl::Status OpenFailure(sqlite3* db, int rc, const std::string& path) {
+  const int error = db != nullptr ? sqlite3_system_errno(db) : 0;
+  absl::Status status =
+      sqlite::SqliteStatus(db, rc, absl::StrCat("open database \"", path, "\""));
+  if ((rc & 0xff) != SQLITE_CANTOPEN || error == 0) return status;
+  absl::StatusCode code = status.code();
+  std::string cause;
+  if (error == ENOENT || error == ENOTDIR) {
+    const size_t slash = path.rfind('/');
+    const std::string folder =
+        slash == std::string::npos ? "." : path.substr(0, slash);
+    cause = absl::StrCat("folder \"", folder, "\" does not exist");
+    code = absl::StatusCode::kFailedPrecondition;
+  } else if (error == EACCES || error == EPERM || error == EROFS) {
+    cause = absl::StrCat("permission denied (", std::strerror(error), ")");
+    code = absl::StatusCode::kPermissionDenied;
+  } else if (error == EISDIR) {
+    cause = "the path is a folder";
+    code = absl::StatusCode::kFailedPrecondition;
+  } else {
+    cause = std::strerror(error);
+  }
+  return absl::Status(code, absl::StrCat(status.message(), " (", cause, ")"));
+}
 using sql::SqlRow;
 using sql::SqlValue;
 using sql::TransactionMode;
@@ -217,7 +247,7 @@ absl::StatusOr<std::unique_ptr<SqlConnection>> OpenConnection(
       nullptr);
   DbPtr db(raw);
   if (rc != SQLITE_OK) {
-    return SqliteStatus(db.get(), rc, "open database");
+    return OpenFailure(db.get(), rc, settings.path);
   }
   sqlite3_extended_result_codes(db.get(), 1);
   sqlite3_busy_timeout(db.get(), settings.busy_timeout_ms);
