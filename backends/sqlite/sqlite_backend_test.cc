@@ -461,6 +461,18 @@ TEST(SqliteBackendTest, UnknownUrlOptionIsInvalidArgument) {
               IsOk());
 }
 
+// "unable to open database file" names neither the file nor the cause; a
+// missing folder is not retryable.
+TEST(SqliteBackendTest, FileThatCannotBeOpenedNamesThePathAndTheCause) {
+  const std::string path =
+      ::parley::testing::FreshTempDir("sqlite-open") + "/missing/dir/x.db";
+  absl::StatusOr<std::unique_ptr<Backend>> opened = Open(path);
+  EXPECT_THAT(opened, StatusIs(absl::StatusCode::kFailedPrecondition,
+                               absl::StrCat("\"", path, "\"")));
+  EXPECT_THAT(std::string(opened.status().message()),
+              ::testing::HasSubstr("/missing/dir\" does not exist"));
+}
+
 TEST(SqliteBackendTest, InMemoryStoreIsOneSharedDatabase) {
   ASSERT_OK_AND_ASSIGN(auto backend, Open(":memory:"));
   Conversation c = RichConversation("c1");
