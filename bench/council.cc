@@ -274,6 +274,7 @@ class Council {
   void Print(const std::string& backend, Phase phase, Mode mode, int w,
              const PhaseResult& r) {
     results_[{backend, phase, mode, w}] = r.OpsPerSecond();
+    p99_us_[{backend, phase, mode, w}] = r.QuantileUs(0.99);
     std::string line =
         absl::StrCat(backend, " ", PhaseName(phase), " W=", w, " ",
                      mode == Mode::kRaw ? RawName(backend) : ModeName(mode),
@@ -605,6 +606,33 @@ class Council {
         *std::max_element(config_.workers.begin(), config_.workers.end());
     const int wmin =
         *std::min_element(config_.workers.begin(), config_.workers.end());
+    // SQLite has one writer at a time: more threads cannot write faster,
+    // but they must not write slower either.
+    for (int w : config_.workers) {
+      if (w == wmin) continue;
+      for (Phase phase :
+           {Phase::kLoad, Phase::kEdit, Phase::kBilling, Phase::kDelete}) {
+        for (Mode mode : {Mode::kSync, Mode::kAsync}) {
+          const double one = Get("sqlite", phase, mode, wmin);
+          const double many = Get("sqlite", phase, mode, w);
+          const std::string name = absl::StrCat("sqlite ", PhaseName(phase),
+                                                " ", ModeName(mode), " W=", w,
+                                                " vs W=", wmin);
+          Target(name + " throughput", one > 0 ? many / one : 0, 0.8);
+          const auto p99 = [&](int workers) {
+            auto it = p99_us_.find({"sqlite", phase, mode, workers});
+            return it == p99_us_.end() ? 0.0 : it->second;
+          };
+          if (p99(wmin) > 0 && p99(w) > 0) {
+            const double growth = p99(w) / p99(wmin);
+            std::printf("target %s p99: %.1fx of W=%d's (target at most "
+                        "10x) %s\n",
+                        name.c_str(), growth, wmin,
+                        growth <= 10 ? "MET" : "MISSED");
+          }
+        }
+      }
+    }
     const double pg_sync = Get("postgresql", Phase::kLoad, Mode::kSync, wmin);
     const double pg_async = Get("postgresql", Phase::kLoad, Mode::kAsync, wmax);
     const double pg_raw = Get("postgresql", Phase::kLoad, Mode::kRaw, wmax);
@@ -635,6 +663,7 @@ class Council {
   Stores stores_;
   std::map<Phase, Script> scripts_;
   std::map<Key, double> results_;
+  std::map<Key, double> p99_us_;
   std::string raw_path_;  // of the store OpenStore last made for kRaw
   double listing_ratio_ = 0;
   std::vector<double> migrate_rss_;

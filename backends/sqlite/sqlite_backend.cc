@@ -20,6 +20,7 @@
 #include "backends/sql/sql_dialect.h"
 #include "backends/sql/sql_pool.h"
 #include "backends/sqlite/sqlite_error.h"
+#include "backends/sqlite/sqlite_writer_gate.h"
 #include "storage/status_macros.h"
 
 namespace parley {
@@ -71,6 +72,9 @@ using StmtPtr = std::unique_ptr<sqlite3_stmt, StmtFinalizer>;
 struct SqliteSettings {
   std::string path;
   bool in_memory = false;
+  // Shared by every connection to the file in this process; null for
+  // :memory:, whose one connection the pool already serializes.
+  std::shared_ptr<sqlite::WriterGate> writer_gate;
   int busy_timeout_ms = 5000;
   std::string synchronous = "FULL";
 };
@@ -122,7 +126,9 @@ bool LooksNumeric(absl::string_view json) {
 
 class SqliteConnection : public SqlConnection {
  public:
-  explicit SqliteConnection(DbPtr db) : db_(std::move(db)) {}
+  SqliteConnection(DbPtr db, std::shared_ptr<sqlite::WriterGate> gate)
+      : db_(std::move(db)), gate_(std::move(gate)) {}
+  ~SqliteConnection() override { LeaveGateIfDone(/*force=*/true); }
 
   absl::StatusOr<int64_t> Execute(
       absl::string_view sql, absl::Span<const SqlValue> params,
@@ -161,21 +167,43 @@ class SqliteConnection : public SqlConnection {
     // IMMEDIATE takes the write lock now. A deferred transaction that reads
     // and then writes gets SQLITE_BUSY_SNAPSHOT when another connection
     // committed in between, and no busy timeout cures that.
-    return mode == TransactionMode::kWrite
-               ? Run("BEGIN IMMEDIATE", "begin immediate")
-               : Run("BEGIN DEFERRED", "begin");
+    if (mode != TransactionMode::kWrite) return Run("BEGIN DEFERRED", "begin");
+    // This process's writers take the write lock in turn (WriterGate);
+    // BEGIN IMMEDIATE then waits only for other processes.
+    if (gate_ != nullptr && !in_gate_) {
+      gate_->Enter();
+      in_gate_ = true;
+    }
+    absl::Status begun = Run("BEGIN IMMEDIATE", "begin immediate");
+    LeaveGateIfDone();
+    return begun;
   }
-  absl::Status Commit() override { return Run("COMMIT", "commit"); }
+  absl::Status Commit() override {
+    absl::Status committed = Run("COMMIT", "commit");
+    LeaveGateIfDone();
+    return committed;
+  }
   absl::Status Rollback() override {
     // SQLite may have rolled back already (after SQLITE_FULL, say).
-    if (!InTransaction()) return absl::OkStatus();
-    return Run("ROLLBACK", "rollback");
+    absl::Status rolled_back =
+        InTransaction() ? Run("ROLLBACK", "rollback") : absl::OkStatus();
+    LeaveGateIfDone();
+    return rolled_back;
   }
   bool InTransaction() const override {
     return sqlite3_get_autocommit(db_.get()) == 0;
   }
 
  private:
+  // Ends this connection's turn at the writer gate once its transaction is
+  // over (or, with `force`, when the connection goes away).
+  void LeaveGateIfDone(bool force = false) {
+    if (in_gate_ && (force || !InTransaction())) {
+      in_gate_ = false;
+      gate_->Leave();
+    }
+  }
+
   absl::StatusOr<sqlite3_stmt*> Prepare(absl::string_view sql) {
     auto it = cache_.find(sql);
     if (it != cache_.end()) return it->second.get();
@@ -234,6 +262,8 @@ class SqliteConnection : public SqlConnection {
   DbPtr db_;
   // Declared after db_, so destroyed (finalized) before it is closed.
   absl::flat_hash_map<std::string, StmtPtr> cache_;
+  std::shared_ptr<sqlite::WriterGate> gate_;
+  bool in_gate_ = false;
 };
 
 absl::StatusOr<std::unique_ptr<SqlConnection>> OpenConnection(
@@ -271,7 +301,8 @@ absl::StatusOr<std::unique_ptr<SqlConnection>> OpenConnection(
   RETURN_IF_ERROR(
       pragma(absl::StrCat("PRAGMA synchronous=", settings.synchronous)));
   RETURN_IF_ERROR(pragma("PRAGMA foreign_keys=ON"));
-  return std::make_unique<SqliteConnection>(std::move(db));
+  return std::make_unique<SqliteConnection>(std::move(db),
+                                            settings.writer_gate);
 }
 
 absl::Status ReadSqliteOptions(const StorageUrl& url,
@@ -319,6 +350,9 @@ absl::StatusOr<std::unique_ptr<Backend>> OpenSqliteBackend(
         absl::StrCat("sqlite url: no database path in ", url.Redacted()));
   }
   settings->in_memory = settings->path == ":memory:";
+  if (!settings->in_memory) {
+    settings->writer_gate = sqlite::WriterGate::ForFile(settings->path);
+  }
   RETURN_IF_ERROR(ReadSqliteOptions(url, settings.get()));
   ASSIGN_OR_RETURN(PoolOptions pool, ReadPoolOptions(url));
   // Every sqlite3_open of ":memory:" is a new, empty database: an in-memory
