@@ -209,9 +209,9 @@ absl::Status Storage::SaveConversation(const Conversation& conversation) {
     // Messages are appended to and counted one by one on every backend;
     // a value that is not a list of message objects could not be.
     if (field.key() == "messages") {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "save_conversation ", ShowId(conversation.id()),
-          ": \"messages\" must be a list of message objects"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("save_conversation ", ShowId(conversation.id()),
+                       ": \"messages\" must be a list of message objects"));
     }
   }
   return backend_->PutConversation(normalized);
@@ -331,9 +331,9 @@ absl::Status Storage::SaveFollowUpAnswers(absl::string_view conversation_id,
   RETURN_IF_ERROR(ValidateId("conversation id", conversation_id));
   absl::StatusOr<JsonValue> answers = ParseJson(answers_json);
   if (!answers.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "follow-up answers is not valid JSON (", answers.status().message(),
-        ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("follow-up answers is not valid JSON (",
+                     answers.status().message(), ")"));
   }
   const auto edit = [&](JsonValue& object) -> absl::Status {
     // conversation.get("report_cycle", 0) + 1, in Python: an int of any
@@ -342,22 +342,21 @@ absl::Status Storage::SaveFollowUpAnswers(absl::string_view conversation_id,
     const JsonValue* cycle = object.Find("report_cycle");
     ASSIGN_OR_RETURN(
         JsonValue next,
-        PythonAddOne(cycle != nullptr ? *cycle : JsonValue::Integer(0),
-                     absl::StrCat("conversation ", conversation_id,
-                                  ": report_cycle")));
+        PythonAddOne(
+            cycle != nullptr ? *cycle : JsonValue::Integer(0),
+            absl::StrCat("conversation ", conversation_id, ": report_cycle")));
     object.Set("follow_up_answers", *answers);
     object.Set("has_follow_up", JsonValue::Bool(true));
     object.Set("report_cycle", std::move(next));
     return absl::OkStatus();
   };
-  return Reword(backend_
-                    ->UpdateConversation(conversation_id,
-                                         [&](Conversation& c) {
-                                           return EditConversationJson(&c,
-                                                                       edit);
-                                         })
-                    .status(),
-                ConversationNotFound(conversation_id));
+  return Reword(
+      backend_
+          ->UpdateConversation(
+              conversation_id,
+              [&](Conversation& c) { return EditConversationJson(&c, edit); })
+          .status(),
+      ConversationNotFound(conversation_id));
 }
 
 absl::StatusOr<int64_t> Storage::RestoreAllExpiredReports(

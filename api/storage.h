@@ -22,7 +22,8 @@
 //   FailedPrecondition  "Profile is locked and cannot be edited"; a store
 //                       whose schema is newer than this code
 //   InvalidArgument     a malformed URL, an id that could escape the store
-//                       (empty, "..", a leading dot, "/", "\", NUL, over 250 bytes so that
+//                       (empty, "..", a leading dot, "/", "\", NUL, over 250
+//                       bytes so that
 //                       "<id>.json" fits a file name, invalid UTF-8), JSON text
 //                       that does not parse
 //   Unavailable         the store is busy or unreachable: retry the call

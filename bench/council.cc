@@ -615,9 +615,9 @@ class Council {
         for (Mode mode : {Mode::kSync, Mode::kAsync}) {
           const double one = Get("sqlite", phase, mode, wmin);
           const double many = Get("sqlite", phase, mode, w);
-          const std::string name = absl::StrCat("sqlite ", PhaseName(phase),
-                                                " ", ModeName(mode), " W=", w,
-                                                " vs W=", wmin);
+          const std::string name =
+              absl::StrCat("sqlite ", PhaseName(phase), " ", ModeName(mode),
+                           " W=", w, " vs W=", wmin);
           Target(name + " throughput", one > 0 ? many / one : 0, 0.8);
           const auto p99 = [&](int workers) {
             auto it = p99_us_.find({"sqlite", phase, mode, workers});
@@ -625,10 +625,10 @@ class Council {
           };
           if (p99(wmin) > 0 && p99(w) > 0) {
             const double growth = p99(w) / p99(wmin);
-            std::printf("target %s p99: %.1fx of W=%d's (target at most "
-                        "10x) %s\n",
-                        name.c_str(), growth, wmin,
-                        growth <= 10 ? "MET" : "MISSED");
+            std::printf(
+                "target %s p99: %.1fx of W=%d's (target at most "
+                "10x) %s\n",
+                name.c_str(), growth, wmin, growth <= 10 ? "MET" : "MISSED");
           }
         }
       }

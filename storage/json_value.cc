@@ -78,7 +78,7 @@ size_t DecodeUtf8(absl::string_view text, size_t pos, uint32_t* cp,
   } else if (b0 >= 0xE0 && b0 <= 0xEF) {
     len = 3;
     *cp = b0 & 0x0F;
-    if (b0 == 0xE0) lo = 0xA0;  // overlong
+    if (b0 == 0xE0) lo = 0xA0;           // overlong
     if (b0 == 0xED && !wtf8) hi = 0x9F;  // UTF-16 surrogates
   } else if (b0 >= 0xF0 && b0 <= 0xF4) {
     len = 4;

@@ -101,7 +101,8 @@ absl::StatusOr<JsonValue> ParseJson(absl::string_view text);
 
 // Parley's canonical compact text: no white space between tokens, raw UTF-8,
 // only `"`, `\` and control characters escaped (\b \f \n \r \t, others as
-// \u00XX) and lone surrogates (\udXXX, lowercase), numbers as their text. The form every backend returns payloads in.
+// \u00XX) and lone surrogates (\udXXX, lowercase), numbers as their text. The
+// form every backend returns payloads in.
 std::string WriteCompactJson(const JsonValue& value);
 
 // True when `text` is already canonical: exactly what

@@ -414,7 +414,10 @@ TEST(JsonValueTest, KeepsLoneSurrogatesAsWtf8) {
            {"\"\\udc80\"", "\xED\xB2\x80", "\"\\udc80\""},
            {"\"\\uDC80\"", "\xED\xB2\x80", "\"\\udc80\""},
            {"\"\\ud83dx\"", "\xED\xA0\xBDx", "\"\\ud83dx\""},
-           {"\"\\ud83d\\u0041\"", "\xED\xA0\xBD" "A", "\"\\ud83dA\""},
+           {"\"\\ud83d\\u0041\"",
+            "\xED\xA0\xBD"
+            "A",
+            "\"\\ud83dA\""},
            {"\"\\ud83d\\ud83d\"", "\xED\xA0\xBD\xED\xA0\xBD",
             "\"\\ud83d\\ud83d\""},
            {"\"\\ude00\\ud83d\"", "\xED\xB8\x80\xED\xA0\xBD",
@@ -437,8 +440,7 @@ TEST(JsonValueTest, KeepsLoneSurrogatesAsWtf8) {
     EXPECT_EQ(WritePythonJson(value, raw), c.compact);
   }
   // A high and a low escape are one code point, as in json.loads.
-  EXPECT_EQ(MustParse("\"\\ud83d\\ude00\"").string_value(),
-            "\xF0\x9F\x98\x80");
+  EXPECT_EQ(MustParse("\"\\ud83d\\ude00\"").string_value(), "\xF0\x9F\x98\x80");
   EXPECT_FALSE(IsCanonicalCompactJson("\"\\ud83d\\ude00\""));
   // Raw surrogate bytes are not UTF-8: a file holding them is refused.
   ExpectInvalid("\"\xED\xB2\x80\"");

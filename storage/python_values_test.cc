@@ -16,9 +16,9 @@ TEST(PythonValuesTest, TruthinessIsPythons) {
        {"null", "false", "0", "-0", "0.0", "-0.0", "0e5", "\"\"", "[]", "{}"}) {
     EXPECT_FALSE(PythonTruthy(Parse(falsy))) << falsy;
   }
-  for (const char* truthy : {"true", "1", "-1", "0.5", "1e-300", "NaN",
-                             "Infinity", "-Infinity", "\"0\"", "\"false\"",
-                             "[0]", "{\"a\":0}", "18446744073709551617"}) {
+  for (const char* truthy :
+       {"true", "1", "-1", "0.5", "1e-300", "NaN", "Infinity", "-Infinity",
+        "\"0\"", "\"false\"", "[0]", "{\"a\":0}", "18446744073709551617"}) {
     EXPECT_TRUE(PythonTruthy(Parse(truthy))) << truthy;
   }
 }

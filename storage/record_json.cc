@@ -699,10 +699,10 @@ ConversationSummary SummarizeConversation(const Conversation& conversation,
 
 absl::StatusOr<JsonValue> SummaryToJson(const ConversationSummary& summary) {
   static const auto* const kKeys = new std::vector<std::string>{
-      "id",         "created_at",    "title",     "starred",
-      "message_count", "expires_at", "is_visible"};
-  const std::string name = absl::StrCat("summary of conversation ",
-                                        summary.id());
+      "id",         "created_at", "title", "starred", "message_count",
+      "expires_at", "is_visible"};
+  const std::string name =
+      absl::StrCat("summary of conversation ", summary.id());
   return WriteRecord(
       KeyOrder(), *kKeys, summary.extra(), name,
       [&](absl::string_view key, JsonValue* out) -> absl::StatusOr<bool> {

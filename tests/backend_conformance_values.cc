@@ -85,7 +85,8 @@ TEST_P(BackendConformanceTest, CreateUserProfileStoresExactlyTheThreeKeys) {
 
 // U+0000, lone surrogates, NaN and the infinities: json.dump wrote them all,
 // so every backend keeps them, in every text and payload, exactly.
-TEST_P(BackendConformanceTest, NulLoneSurrogatesNanAndInfinityAreKeptEverywhere) {
+TEST_P(BackendConformanceTest,
+       NulLoneSurrogatesNanAndInfinityAreKeptEverywhere) {
   const std::string nul_title = std::string("a\0b", 3);
   const std::string content =
       absl::StrCat(std::string("x\0y", 3), kLoneSurrogate, "😀");
@@ -107,7 +108,8 @@ TEST_P(BackendConformanceTest, NulLoneSurrogatesNanAndInfinityAreKeptEverywhere)
             R"({"role":"assistant","stage1":[{"r":NaN}],)"
             R"("stage2":[Infinity,-Infinity],"stage3":{"s":"\u0000\udc80"},)"
             R"("metadata":{"average_rank":NaN}}])");
-  EXPECT_EQ(Key(storage_, "c1", "follow_up_answers"), R"({"q":[NaN,"\ud83d"]})");
+  EXPECT_EQ(Key(storage_, "c1", "follow_up_answers"),
+            R"({"q":[NaN,"\ud83d"]})");
   EXPECT_EQ(Key(storage_, "c1", "note"), R"("\u0000")");
   EXPECT_EQ(Key(storage_, "c1", "score"), "-Infinity");
   // The typed fields hold them too, whatever the backend underneath.
@@ -116,7 +118,8 @@ TEST_P(BackendConformanceTest, NulLoneSurrogatesNanAndInfinityAreKeptEverywhere)
   ASSERT_EQ(c.messages_size(), 2);
   EXPECT_EQ(c.messages(0).content(), content);
   EXPECT_EQ(c.messages(1).metadata_json(), R"({"average_rank":NaN})");
-  EXPECT_THAT(Summary(storage_, "u1", "c1"), HasSubstr(R"("title":"a\u0000b")"));
+  EXPECT_THAT(Summary(storage_, "u1", "c1"),
+              HasSubstr(R"("title":"a\u0000b")"));
 
   const std::string email = std::string("a\0@example.com", 14);
   ASSERT_THAT(storage_->CreateUserProfile(
@@ -145,15 +148,15 @@ TEST_P(BackendConformanceTest, NulLoneSurrogatesNanAndInfinityAreKeptEverywhere)
 // Argument checks never change which error a call gives.
 TEST_P(BackendConformanceTest, MissingConversationIsNotFoundWhateverTheValues) {
   const std::string nul = std::string("a\0b", 3);
-  EXPECT_THAT(storage_->AddUserMessage("ghost", nul),
-              StatusIs(absl::StatusCode::kNotFound,
-                       "Conversation ghost not found"));
-  EXPECT_THAT(storage_->UpdateConversationTitle("ghost", nul),
-              StatusIs(absl::StatusCode::kNotFound,
-                       "Conversation ghost not found"));
-  EXPECT_THAT(storage_->AddAssistantMessage("ghost", "[NaN]", "[]", "{}"),
-              StatusIs(absl::StatusCode::kNotFound,
-                       "Conversation ghost not found"));
+  EXPECT_THAT(
+      storage_->AddUserMessage("ghost", nul),
+      StatusIs(absl::StatusCode::kNotFound, "Conversation ghost not found"));
+  EXPECT_THAT(
+      storage_->UpdateConversationTitle("ghost", nul),
+      StatusIs(absl::StatusCode::kNotFound, "Conversation ghost not found"));
+  EXPECT_THAT(
+      storage_->AddAssistantMessage("ghost", "[NaN]", "[]", "{}"),
+      StatusIs(absl::StatusCode::kNotFound, "Conversation ghost not found"));
 }
 
 // The original rewrote user a's file with "user_id": "b" in it; user b's
@@ -162,11 +165,10 @@ TEST_P(BackendConformanceTest, MissingConversationIsNotFoundWhateverTheValues) {
 TEST_P(BackendConformanceTest, UserIdWrittenByAnUpdateStaysInItsRecord) {
   ASSERT_THAT(storage_->CreateSubscription("a", "monthly"), IsOk());
   ASSERT_THAT(storage_->CreateSubscription("b", "yearly"), IsOk());
-  ASSERT_OK_AND_ASSIGN(
-      Subscription updated,
-      storage_->UpdateSubscription(
-          "a", R"({"user_id":"b","status":"cancelled",)"
-               R"("stripe_subscription_id":"sub_a"})"));
+  ASSERT_OK_AND_ASSIGN(Subscription updated,
+                       storage_->UpdateSubscription(
+                           "a", R"({"user_id":"b","status":"cancelled",)"
+                                R"("stripe_subscription_id":"sub_a"})"));
   EXPECT_THAT(Json(updated), HasSubstr(R"("user_id":"b","tier":"monthly")"));
   ASSERT_OK_AND_ASSIGN(auto b, storage_->GetSubscription("b"));
   ASSERT_TRUE(b.has_value());
@@ -178,10 +180,8 @@ TEST_P(BackendConformanceTest, UserIdWrittenByAnUpdateStaysInItsRecord) {
   EXPECT_EQ(Json(*a), Json(updated));
   EXPECT_EQ(a->status(), "cancelled");
   // The Stripe webhook path finds the same record, and leaves b alone.
-  ASSERT_OK_AND_ASSIGN(
-      auto by_stripe,
-      storage_->UpdateSubscriptionByStripeId("sub_a",
-                                             R"({"status":"expired"})"));
+  ASSERT_OK_AND_ASSIGN(auto by_stripe, storage_->UpdateSubscriptionByStripeId(
+                                           "sub_a", R"({"status":"expired"})"));
   ASSERT_TRUE(by_stripe.has_value());
   EXPECT_THAT(Json(*by_stripe), HasSubstr(R"("user_id":"b")"));
   EXPECT_EQ(by_stripe->status(), "expired");
@@ -193,8 +193,8 @@ TEST_P(BackendConformanceTest, UserIdWrittenByAnUpdateStaysInItsRecord) {
 // Messages are appended to and counted on every backend: a saved
 // "messages" that is not a list of message objects is refused up front.
 TEST_P(BackendConformanceTest, SavedMessagesMustBeMessageObjects) {
-  for (const char* messages : {R"(["hello"])", R"([{"role":"user"},3])",
-                               R"("text")", "null"}) {
+  for (const char* messages :
+       {R"(["hello"])", R"([{"role":"user"},3])", R"("text")", "null"}) {
     SCOPED_TRACE(messages);
     ASSERT_OK_AND_ASSIGN(
         JsonValue object,
@@ -212,8 +212,8 @@ TEST_P(BackendConformanceTest, ToggleUsesPythonTruthinessOfWhatIsStored) {
   ASSERT_THAT(storage_->CreateConversation("c1", "u1"), IsOk());
   // Each pair: the stored value, and `not value`.
   const std::pair<const char*, bool> cases[] = {
-      {"1", false},   {"0", true},      {"\"yes\"", false}, {"\"\"", true},
-      {"null", true}, {"[0]", false},   {"{}", true},       {"0.0", true},
+      {"1", false},   {"0", true},     {"\"yes\"", false}, {"\"\"", true},
+      {"null", true}, {"[0]", false},  {"{}", true},       {"0.0", true},
       {"NaN", false}, {"false", true},
   };
   for (const auto& [stored, toggled] : cases) {

@@ -342,9 +342,9 @@ std::string PythonValuesStore() {
   Storage& s = **storage;
   const std::string nul = std::string("a\0b", 3);
   const std::string surrogate = "lone \xED\xB2\x80 and \xED\xA0\x80x";
-  EXPECT_THAT(s.CreateUserProfile("u1", nul,
-                                  R"({"mood":"\u0000\udc80","gender":NaN})"),
-              IsOk());
+  EXPECT_THAT(
+      s.CreateUserProfile("u1", nul, R"({"mood":"\u0000\udc80","gender":NaN})"),
+      IsOk());
   EXPECT_THAT(s.CreateSubscription("u1", surrogate), IsOk());
   EXPECT_THAT(s.UpdateSubscription(
                   "u1", R"({"status":"x\u0000","stripe_subscription_id":)"
@@ -353,16 +353,14 @@ std::string PythonValuesStore() {
   EXPECT_THAT(s.CreateConversation("c1", "u1"), IsOk());
   EXPECT_THAT(s.UpdateConversationTitle("c1", nul), IsOk());
   EXPECT_THAT(s.AddUserMessage("c1", surrogate + nul), IsOk());
-  EXPECT_THAT(s.AddAssistantMessage("c1", R"([{"r":NaN,"s":"\udfff"}])",
-                                    "[Infinity,-Infinity]",
-                                    R"({"t":"\u0000\u001f"})",
-                                    R"({"average_rank":NaN})"),
+  EXPECT_THAT(s.AddAssistantMessage(
+                  "c1", R"([{"r":NaN,"s":"\udfff"}])", "[Infinity,-Infinity]",
+                  R"({"t":"\u0000\u001f"})", R"({"average_rank":NaN})"),
               IsOk());
-  EXPECT_THAT(s.SaveFollowUpAnswers("c1", R"({"q":[NaN,"\ud800x"]})"),
-              IsOk());
-  EXPECT_THAT(s.UpdateConversation(
-                  "c1", R"({"note":"\u0000","expires_at":"\udc80"})"),
-              IsOk());
+  EXPECT_THAT(s.SaveFollowUpAnswers("c1", R"({"q":[NaN,"\ud800x"]})"), IsOk());
+  EXPECT_THAT(
+      s.UpdateConversation("c1", R"({"note":"\u0000","expires_at":"\udc80"})"),
+      IsOk());
   return url;
 }
 

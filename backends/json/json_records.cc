@@ -45,20 +45,20 @@ absl::StatusOr<JsonValue> ParseRecordFile(RecordKind kind, absl::string_view id,
 }
 
 absl::StatusOr<Conversation> DecodeConversation(const JsonValue& object,
-                                absl::string_view id,
-                                absl::string_view display) {
+                                                absl::string_view id,
+                                                absl::string_view display) {
   return Decoded(ConversationFromJson(object), id, display);
 }
 
 absl::StatusOr<Profile> DecodeProfile(const JsonValue& object,
-                                absl::string_view id,
-                                absl::string_view display) {
+                                      absl::string_view id,
+                                      absl::string_view display) {
   return Decoded(ProfileFromJson(object), id, display);
 }
 
 absl::StatusOr<Subscription> DecodeSubscription(const JsonValue& object,
-                                absl::string_view id,
-                                absl::string_view display) {
+                                                absl::string_view id,
+                                                absl::string_view display) {
   return Decoded(SubscriptionFromJson(object), id, display);
 }
 

@@ -454,10 +454,11 @@ absl::StatusOr<Profile> JsonStore::UpdateProfile(Txn* txn,
   ASSIGN_OR_RETURN(std::optional<Loaded> loaded,
                    Load(RecordKind::kProfile, user_id));
   if (!loaded.has_value()) return NotFound(RecordKind::kProfile, user_id);
-  ASSIGN_OR_RETURN(Profile profile,
-                   DecodeProfile(loaded->object, user_id, StoreLayout::Display(
-                                                     RecordKind::kProfile,
-                                                     loaded->folder, user_id)));
+  ASSIGN_OR_RETURN(
+      Profile profile,
+      DecodeProfile(
+          loaded->object, user_id,
+          StoreLayout::Display(RecordKind::kProfile, loaded->folder, user_id)));
   RETURN_IF_ERROR(mutate(profile));
   if (profile.user_id() != user_id) {
     return absl::InvalidArgumentError(absl::StrCat(

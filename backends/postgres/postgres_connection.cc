@@ -17,8 +17,8 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
 #include "backends/postgres/postgres_error.h"
-#include "storage/status_util.h"
 #include "backends/postgres/postgres_wire.h"
+#include "storage/status_util.h"
 #include "storage/url.h"
 
 namespace parley {
@@ -27,8 +27,8 @@ namespace {
 
 // URL options that configure Parley, not libpq.
 constexpr absl::string_view kParleyOptions[] = {
-    "pool_size",    "max_overflow",  "pool_timeout",
-    "pool_recycle", "pool_pre_ping", "prepared_statements",
+    "pool_size",    "max_overflow",         "pool_timeout",
+    "pool_recycle", "pool_pre_ping",        "prepared_statements",
     "pipeline",     "pipeline_connections",
 };
 
@@ -208,8 +208,7 @@ PostgresConnection::~PostgresConnection() = default;
 
 absl::StatusOr<PGconn*> PostgresConnection::OpenNative(
     const PostgresConnectParams& params) {
-  absl::StatusOr<std::unique_ptr<PostgresConnection>> connection =
-      Open(params);
+  absl::StatusOr<std::unique_ptr<PostgresConnection>> connection = Open(params);
   if (!connection.ok()) return connection.status();
   return (*connection)->conn_.release();
 }

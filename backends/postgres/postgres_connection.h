@@ -87,7 +87,8 @@ class PostgresConnection : public sql::SqlConnection {
 
   // Connects and sets the session up as Open does, and hands the libpq
   // connection itself to the caller (the pipeline), who must PQfinish it.
-  static absl::StatusOr<PGconn*> OpenNative(const PostgresConnectParams& params);
+  static absl::StatusOr<PGconn*> OpenNative(
+      const PostgresConnectParams& params);
 
   ~PostgresConnection() override;
 

@@ -218,7 +218,7 @@ TEST_F(PostgresConnectionTest, PasswordNeverAppearsInErrors) {
   absl::StatusOr<std::unique_ptr<PostgresConnection>> wrong =
       ConnectForTest(UrlWith(base, kCanary));
   EXPECT_THAT(wrong, StatusIs(absl::StatusCode::kPermissionDenied,
-                             "password authentication failed"));
+                              "password authentication failed"));
   EXPECT_THAT(wrong.status().message(), HasSubstr(":***@"));
   EXPECT_FALSE(sql::IsRetryable(wrong.status()));
   // Nothing listens on port 1.

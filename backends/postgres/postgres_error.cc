@@ -117,6 +117,5 @@ absl::Status PostgresStatus(const PGresult* result_or_null, const PGconn* conn,
   return status;
 }
 
-
 }  // namespace postgres
 }  // namespace parley

@@ -14,8 +14,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "backends/postgres/postgres_error.h"
-#include "storage/status_util.h"
 #include "backends/postgres/postgres_wire.h"
+#include "storage/status_util.h"
 
 namespace parley {
 namespace postgres {
@@ -128,18 +128,19 @@ absl::Status PostgresPipeline::EnsureConnections() {
     ++opening_;
   }
   absl::StatusOr<PGconn*> conn = PostgresConnection::OpenNative(params_);
-  if (conn.ok() && (PQsetnonblocking(*conn, 1) != 0 ||
-                    PQenterPipelineMode(*conn) != 1)) {
+  if (conn.ok() &&
+      (PQsetnonblocking(*conn, 1) != 0 || PQenterPipelineMode(*conn) != 1)) {
     const std::string why = PQerrorMessage(*conn);
     PQfinish(*conn);
-    conn = absl::InternalError(absl::StrCat(
-        "connect to ", params_.redacted_url(),
-        ": postgresql: cannot enter pipeline mode: ", why));
+    conn = absl::InternalError(
+        absl::StrCat("connect to ", params_.redacted_url(),
+                     ": postgresql: cannot enter pipeline mode: ", why));
   }
   if (conn.ok()) {
     // The server's notices (a ROLLBACK with no transaction) are not for
     // the application's stderr.
-    PQsetNoticeProcessor(*conn, [](void*, const char*) {}, nullptr);
+    PQsetNoticeProcessor(
+        *conn, [](void*, const char*) {}, nullptr);
   }
   {
     absl::MutexLock lock(&mu_);
@@ -307,8 +308,8 @@ void PostgresPipeline::Send(Lane& lane, Request* request) {
   const bool snapshot = IsSnapshot(plan);
   bool sent = true;
   if (snapshot) {
-    sent = PQsendQueryParams(conn, kBeginSnapshot, 0, nullptr, nullptr,
-                             nullptr, nullptr, 0) == 1;
+    sent = PQsendQueryParams(conn, kBeginSnapshot, 0, nullptr, nullptr, nullptr,
+                             nullptr, 0) == 1;
     lane.expects.push_back({request, Lane::Kind::kBegin});
   }
   for (int i = 0; sent && i < plan.size(); ++i) {
@@ -325,8 +326,7 @@ void PostgresPipeline::Send(Lane& lane, Request* request) {
         if (!sent) break;
       }
       sent = PQsendQueryPrepared(conn, it->second.c_str(), params[i].size(),
-                                 params[i].values(), nullptr, nullptr,
-                                 0) == 1;
+                                 params[i].values(), nullptr, nullptr, 0) == 1;
     } else {
       sent = PQsendQueryParams(conn, sql.c_str(), params[i].size(), nullptr,
                                params[i].values(), nullptr, nullptr, 0) == 1;

@@ -24,8 +24,8 @@ namespace parley {
 namespace testing {
 namespace {
 
-using ::parley::postgres::PostgresConnectParams;
 using ::parley::postgres::PostgresConnection;
+using ::parley::postgres::PostgresConnectParams;
 using ::parley::postgres::PostgresPipeline;
 using ::parley::sql::Plan;
 using ::parley::sql::PlanChanges;
@@ -64,8 +64,9 @@ class Rows : public PlanReader {
  public:
   void Restart() override { rows.clear(); }
   absl::Status OnRow(int statement, const SqlRow& row) override {
-    rows.push_back(absl::StrCat(statement, ":", row.Text(0),
-                                row.IsNull(1) ? "" : absl::StrCat("|", row.Text(1))));
+    rows.push_back(
+        absl::StrCat(statement, ":", row.Text(0),
+                     row.IsNull(1) ? "" : absl::StrCat("|", row.Text(1))));
     return absl::OkStatus();
   }
   std::vector<std::string> rows;
@@ -86,8 +87,9 @@ class PostgresPipelineTest : public ::testing::Test {
   absl::StatusOr<PlanChanges> Insert(const std::string& k,
                                      const std::string& v) {
     Plan plan(Plan::Kind::kWrite);
-    plan.Add(kInsert, Params({SqlValue::Text(k), SqlValue::Text(v),
-                              SqlValue::Int64(static_cast<int64_t>(v.size()))}));
+    plan.Add(kInsert,
+             Params({SqlValue::Text(k), SqlValue::Text(v),
+                     SqlValue::Int64(static_cast<int64_t>(v.size()))}));
     Rows rows;
     return pipeline_->Run(plan, rows);
   }
@@ -150,7 +152,8 @@ TEST_F(PostgresPipelineTest, AFailedSnapshotReadLeavesTheSessionUsable) {
     EXPECT_THAT(failed.status().message(), HasSubstr("22012"));
     // The rows before the failing statement still reach the reader.
     EXPECT_THAT(rows.rows, ElementsAre(absl::StrCat("0:", i)));
-    EXPECT_THAT(Insert(absl::StrCat("k", i), "v"), IsOkAndHolds(ElementsAre(1)));
+    EXPECT_THAT(Insert(absl::StrCat("k", i), "v"),
+                IsOkAndHolds(ElementsAre(1)));
   }
   EXPECT_EQ(Count(), "0:3");
 }
@@ -230,8 +233,7 @@ TEST_F(PostgresPipelineTest, WithoutPreparedStatementsToo) {
   EXPECT_THAT(Insert("a", "1"), IsOkAndHolds(ElementsAre(1)));
   EXPECT_THAT(Insert("b", "2"), IsOkAndHolds(ElementsAre(1)));
   EXPECT_EQ(Count(), "0:2");
-  EXPECT_THAT(QueryText(*admin_,
-                        "SELECT COUNT(*) FROM pg_prepared_statements"),
+  EXPECT_THAT(QueryText(*admin_, "SELECT COUNT(*) FROM pg_prepared_statements"),
               IsOkAndHolds("0"));
 }
 

@@ -713,11 +713,11 @@ absl::StatusOr<Profile> ProfileFromRow(const SqlRow& row) {
 
 absl::StatusOr<SqlParams> ProfileParams(const Profile& record) {
   std::shared_ptr<Profile> fitted;
-  const Profile& profile = FitColumns(
-      record, ProfileKeys(),
-      {{"email", true, record.email(), false},
-       {"created_at", true, record.created_at(), false}},
-      &fitted);
+  const Profile& profile =
+      FitColumns(record, ProfileKeys(),
+                 {{"email", true, record.email(), false},
+                  {"created_at", true, record.created_at(), false}},
+                 &fitted);
   const RecordKeys keys(profile.key_order(), ProfileKeys(), profile.extra());
   const bool has_profile = keys.Typed("profile");
   std::optional<JsonValue> parsed;

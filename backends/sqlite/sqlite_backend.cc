@@ -33,8 +33,8 @@ using sql::SqlConnection;
 // or a permission is not healed by retrying.
 absl::Status OpenFailure(sqlite3* db, int rc, const std::string& path) {
   const int error = db != nullptr ? sqlite3_system_errno(db) : 0;
-  absl::Status status =
-      sqlite::SqliteStatus(db, rc, absl::StrCat("open database \"", path, "\""));
+  absl::Status status = sqlite::SqliteStatus(
+      db, rc, absl::StrCat("open database \"", path, "\""));
   if ((rc & 0xff) != SQLITE_CANTOPEN || error == 0) return status;
   absl::StatusCode code = status.code();
   std::string cause;

@@ -5,7 +5,6 @@
 #include <map>
 #include <string>
 
-
 namespace parley {
 namespace sqlite {
 namespace {

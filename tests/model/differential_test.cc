@@ -35,8 +35,8 @@
 #include "gtest/gtest.h"
 #include "storage/json_value.h"
 #include "storage/migrate.h"
-#include "storage/record_json.h"
 #include "storage/migrate_source.h"
+#include "storage/record_json.h"
 #include "storage/url.h"
 #include "tests/model/original_model.h"
 #include "tests/temp_dir.h"
@@ -52,9 +52,15 @@ namespace fs = std::filesystem;
 // String pieces: a high surrogate is only ever followed by 'x', so that no
 // two lone surrogates form a pair (which a file round trip would join).
 const char* const kPieces[] = {
-    "",        "hello",        "caf\xC3\xA9", "\xF0\x9F\x98\x80",
-    "\xE6\x97\xA5\xE6\x9C\xAC", "\n\t\"\\",   "\x01\x7F",
-    "\xED\xB2\x80" /* U+DC80 */, "\xED\xA0\x80x" /* U+D800, 'x' */,
+    "",
+    "hello",
+    "caf\xC3\xA9",
+    "\xF0\x9F\x98\x80",
+    "\xE6\x97\xA5\xE6\x9C\xAC",
+    "\n\t\"\\",
+    "\x01\x7F",
+    "\xED\xB2\x80" /* U+DC80 */,
+    "\xED\xA0\x80x" /* U+D800, 'x' */,
     "New Conversation",
 };
 
@@ -79,14 +85,26 @@ class Values {
   }
 
   JsonValue Number() {
-    static const char* const kNumbers[] = {
-        "0",   "1",     "-7",   "42",        "9007199254740993",
-        "18446744073709551617", "-18446744073709551617",
-        "1.75", "0.1",  "1e-07", "1e+16",    "-0.0",
-        "5e-324", "1e+308", "2.0", "NaN",     "Infinity",
-        "-Infinity"};
-    return JsonValue::Number(kNumbers[Uniform(sizeof(kNumbers) /
-                                              sizeof(kNumbers[0]))]);
+    static const char* const kNumbers[] = {"0",
+                                           "1",
+                                           "-7",
+                                           "42",
+                                           "9007199254740993",
+                                           "18446744073709551617",
+                                           "-18446744073709551617",
+                                           "1.75",
+                                           "0.1",
+                                           "1e-07",
+                                           "1e+16",
+                                           "-0.0",
+                                           "5e-324",
+                                           "1e+308",
+                                           "2.0",
+                                           "NaN",
+                                           "Infinity",
+                                           "-Infinity"};
+    return JsonValue::Number(
+        kNumbers[Uniform(sizeof(kNumbers) / sizeof(kNumbers[0]))]);
   }
 
   JsonValue Value(int depth = 0) {
@@ -101,7 +119,8 @@ class Values {
         return JsonValue::String(Text());
       case 4: {
         JsonValue a = JsonValue::Array();
-        for (int n = Uniform(4); n > 0; --n) a.array().push_back(Value(depth + 1));
+        for (int n = Uniform(4); n > 0; --n)
+          a.array().push_back(Value(depth + 1));
         return a;
       }
       default:
@@ -110,8 +129,8 @@ class Values {
   }
 
   JsonValue Object(int depth = 0) {
-    static const char* const kKeys[] = {"a", "z", "model", "response",
-                                        "caf\xC3\xA9", "", "k\x01"};
+    static const char* const kKeys[] = {"a",           "z", "model", "response",
+                                        "caf\xC3\xA9", "",  "k\x01"};
     JsonValue o = JsonValue::Object();
     for (int n = Uniform(4); n > 0; --n) {
       o.Set(kKeys[Uniform(sizeof(kKeys) / sizeof(kKeys[0]))], Value(depth));
@@ -128,8 +147,8 @@ class Values {
   std::mt19937_64 rng_;
 };
 
-const char* const kConversationIds[] = {"c0", "c1", "c2", "c3",
-                                        "conv-\xC3\xA9", "c 5"};
+const char* const kConversationIds[] = {"c0", "c1", "c2", "c3", "conv-\xC3\xA9",
+                                        "c 5"};
 const char* const kUserIds[] = {"u0", "u1", "u2", "user-\xC3\x9F"};
 const char* const kStripeIds[] = {"sub_0", "sub_1", "sub_2"};
 const char* const kTiers[] = {"free", "monthly", "yearly", "single_report"};
@@ -147,12 +166,13 @@ JsonValue ConversationUpdates(Values& v) {
         u.Set("starred", v.OneIn(2) ? JsonValue::Bool(v.OneIn(2)) : v.Value());
         break;
       case 2:
-        u.Set("is_visible", v.OneIn(2) ? JsonValue::Bool(v.OneIn(2)) : v.Value());
+        u.Set("is_visible",
+              v.OneIn(2) ? JsonValue::Bool(v.OneIn(2)) : v.Value());
         break;
       case 3: {
-        static const char* const kExpiry[] = {
-            "2000-01-01T00:00:00", "2999-01-01T00:00:00.000001", ""};
-        u.Set("expires_at", v.OneIn(3) ? v.Value()
+        static const char* const kExpiry[] = {"2000-01-01T00:00:00",
+                                              "2999-01-01T00:00:00.000001", ""};
+        u.Set("expires_at", v.OneIn(3)   ? v.Value()
                             : v.OneIn(2) ? JsonValue::Null()
                                          : JsonValue::String(v.Pick(kExpiry)));
         break;
@@ -195,8 +215,8 @@ JsonValue SubscriptionData(Values& v) {
                          : JsonValue::String(v.Pick(kStripeIds)));
         break;
       case 3:
-        d.Set("current_period_end", v.OneIn(2) ? JsonValue::String(v.Text())
-                                               : v.Value());
+        d.Set("current_period_end",
+              v.OneIn(2) ? JsonValue::String(v.Text()) : v.Value());
         break;
       case 4:
         d.Set("stripe_customer_id", JsonValue::String(v.Text()));
@@ -211,7 +231,8 @@ JsonValue SubscriptionData(Values& v) {
   return d;
 }
 
-// ---- Calls on Parley ----------------------------------------------------------
+// ---- Calls on Parley
+// ----------------------------------------------------------
 
 CallResult FromStatus(const absl::Status& status) {
   CallResult r;
@@ -234,7 +255,8 @@ template <typename T, typename ToJson>
 CallResult FromOptional(const absl::StatusOr<std::optional<T>>& record,
                         ToJson to_json) {
   if (!record.ok()) return FromStatus(record.status());
-  if (!record->has_value()) return CallResult{absl::StatusCode::kOk, "", "null"};
+  if (!record->has_value())
+    return CallResult{absl::StatusCode::kOk, "", "null"};
   return FromRecord(absl::StatusOr<T>(**record), to_json);
 }
 
@@ -255,7 +277,8 @@ CallResult FromScalar(const absl::StatusOr<T>& value) {
   return r;
 }
 
-// ---- One sequence -------------------------------------------------------------
+// ---- One sequence
+// -------------------------------------------------------------
 
 // A clock both sides read: one second a call, now and then none (equal
 // created_at) or a microsecond.
@@ -264,7 +287,7 @@ class SharedClock {
   absl::Time Now() const { return now_; }
   void Tick(Values& v) {
     const int r = v.Uniform(8);
-    now_ += r == 0 ? absl::ZeroDuration()
+    now_ += r == 0   ? absl::ZeroDuration()
             : r == 1 ? absl::Microseconds(1)
                      : absl::Seconds(1);
   }
@@ -292,10 +315,10 @@ Step RandomStep(Values& v, Storage& s, OriginalModel& m) {
     case 0:
     case 21: {
       const std::string tier = v.OneIn(2) ? "free" : v.Pick(kTiers);
-      step.call = absl::StrCat("create_conversation(", cid, ", ", uid, ", ",
-                               tier, ")");
-      step.parley = FromRecord(s.CreateConversation(cid, uid, tier),
-                               ConversationToJson);
+      step.call =
+          absl::StrCat("create_conversation(", cid, ", ", uid, ", ", tier, ")");
+      step.parley =
+          FromRecord(s.CreateConversation(cid, uid, tier), ConversationToJson);
       step.model = m.CreateConversation(cid, uid, tier);
       break;
     }
@@ -309,8 +332,9 @@ Step RandomStep(Values& v, Storage& s, OriginalModel& m) {
       const CallResult got = m.GetConversation(cid);
       absl::StatusOr<JsonValue> record = ParseJson(got.value);
       if (!record.ok() || !record->is_object()) {
-        record = ParseJson(absl::StrCat(R"({"id":")", cid, R"(","user_id":")",
-                                        uid, R"(","created_at":"2025-01-01T00:00:00","messages":[]})"));
+        record = ParseJson(absl::StrCat(
+            R"({"id":")", cid, R"(","user_id":")", uid,
+            R"(","created_at":"2025-01-01T00:00:00","messages":[]})"));
       }
       JsonValue edited = *record;
       const JsonValue updates = ConversationUpdates(v);
@@ -319,8 +343,8 @@ Step RandomStep(Values& v, Storage& s, OriginalModel& m) {
       }
       step.call = absl::StrCat("save_conversation(", text_json(edited), ")");
       absl::StatusOr<Conversation> c = ConversationFromJson(edited);
-      step.parley = c.ok() ? FromNothing(s.SaveConversation(*c))
-                           : FromStatus(c.status());
+      step.parley =
+          c.ok() ? FromNothing(s.SaveConversation(*c)) : FromStatus(c.status());
       step.model = m.SaveConversation(edited);
       break;
     }
@@ -354,10 +378,9 @@ Step RandomStep(Values& v, Storage& s, OriginalModel& m) {
       const JsonValue a = v.Value(), b = v.Value(), c = v.Object();
       std::optional<JsonValue> meta;
       if (v.OneIn(2)) meta = v.Object();
-      step.call = absl::StrCat("add_assistant_message(", cid, ", ",
-                               text_json(a), ", ", text_json(b), ", ",
-                               text_json(c), ", ",
-                               meta ? text_json(*meta) : "None", ")");
+      step.call = absl::StrCat(
+          "add_assistant_message(", cid, ", ", text_json(a), ", ", text_json(b),
+          ", ", text_json(c), ", ", meta ? text_json(*meta) : "None", ")");
       const std::string meta_text = meta ? text_json(*meta) : "";
       step.parley = FromNothing(s.AddAssistantMessage(
           cid, text_json(a), text_json(b), text_json(c),
@@ -396,8 +419,7 @@ Step RandomStep(Values& v, Storage& s, OriginalModel& m) {
       const JsonValue answers = v.Value();
       step.call = absl::StrCat("save_follow_up_answers(", cid, ", ",
                                text_json(answers), ")");
-      step.parley =
-          FromNothing(s.SaveFollowUpAnswers(cid, text_json(answers)));
+      step.parley = FromNothing(s.SaveFollowUpAnswers(cid, text_json(answers)));
       step.model = m.SaveFollowUpAnswers(cid, answers);
       break;
     }
@@ -427,8 +449,8 @@ Step RandomStep(Values& v, Storage& s, OriginalModel& m) {
       step.call = absl::StrCat("create_user_profile(", uid, ", ",
                                text_json(JsonValue::String(email)), ", ",
                                text_json(data), ")");
-      step.parley = FromRecord(
-          s.CreateUserProfile(uid, email, text_json(data)), ProfileToJson);
+      step.parley = FromRecord(s.CreateUserProfile(uid, email, text_json(data)),
+                               ProfileToJson);
       step.model = m.CreateUserProfile(uid, email, data);
       break;
     }
@@ -451,8 +473,8 @@ Step RandomStep(Values& v, Storage& s, OriginalModel& m) {
       const std::string tier = v.OneIn(4) ? v.Text() : v.Pick(kTiers);
       step.call = absl::StrCat("create_subscription(", uid, ", ",
                                text_json(JsonValue::String(tier)), ")");
-      step.parley = FromRecord(s.CreateSubscription(uid, tier),
-                               SubscriptionToJson);
+      step.parley =
+          FromRecord(s.CreateSubscription(uid, tier), SubscriptionToJson);
       step.model = m.CreateSubscription(uid, tier);
       break;
     }
@@ -476,9 +498,9 @@ Step RandomStep(Values& v, Storage& s, OriginalModel& m) {
       const JsonValue data = SubscriptionData(v);
       step.call = absl::StrCat("update_subscription_by_stripe_id(", stripe,
                                ", ", text_json(data), ")");
-      step.parley = FromOptional(
-          s.UpdateSubscriptionByStripeId(stripe, text_json(data)),
-          SubscriptionToJson);
+      step.parley =
+          FromOptional(s.UpdateSubscriptionByStripeId(stripe, text_json(data)),
+                       SubscriptionToJson);
       step.model = m.UpdateSubscriptionByStripeId(stripe, data);
     }
   }
@@ -570,8 +592,8 @@ class DifferentialTest : public ::testing::TestWithParam<Backend_> {
       ++*calls;
       if (!(step.parley == step.model)) {
         ADD_FAILURE() << GetParam().name << " seed " << seed << " step " << i
-                      << ": " << step.call << "\n  parley:   "
-                      << step.parley.ToString()
+                      << ": " << step.call
+                      << "\n  parley:   " << step.parley.ToString()
                       << "\n  original: " << step.model.ToString();
         return false;
       }
@@ -582,12 +604,12 @@ class DifferentialTest : public ::testing::TestWithParam<Backend_> {
           for (const auto& [path, bytes] : expected) {
             auto it = files.find(path);
             if (it == files.end() || it->second != bytes) {
-              ADD_FAILURE() << GetParam().name << " seed " << seed
-                            << " after step " << i << " (" << step.call
-                            << "): file " << path << " differs:\n"
-                            << (it == files.end() ? "<missing>" : it->second)
-                            << "\n  expected:\n"
-                            << bytes;
+              ADD_FAILURE()
+                  << GetParam().name << " seed " << seed << " after step " << i
+                  << " (" << step.call << "): file " << path << " differs:\n"
+                  << (it == files.end() ? "<missing>" : it->second)
+                  << "\n  expected:\n"
+                  << bytes;
               return false;
             }
           }
@@ -619,10 +641,11 @@ TEST_P(DifferentialTest, RandomSequencesAgreeWithTheOriginal) {
     if (!Run(seed, v, steps, s.get(), model, json_dir, &calls)) ++failed;
     if (only >= 0) break;
   }
-  std::printf("DIFFERENTIAL %s: %lld calls compared, %d of %d sequences "
-              "differed\n",
-              GetParam().name.c_str(), static_cast<long long>(calls), failed,
-              sequences);
+  std::printf(
+      "DIFFERENTIAL %s: %lld calls compared, %d of %d sequences "
+      "differed\n",
+      GetParam().name.c_str(), static_cast<long long>(calls), failed,
+      sequences);
 }
 
 TEST_P(DifferentialTest, StoreOfTheOriginalIsTakenOverAndContinued) {
@@ -670,14 +693,14 @@ TEST_P(DifferentialTest, StoreOfTheOriginalIsTakenOverAndContinued) {
               sequences);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Backends, DifferentialTest,
-    ::testing::Values(Backend_{"json", FreshJson},
-                      Backend_{"sqlite", FreshSqlite},
-                      Backend_{"postgresql", FreshPostgres}),
-    [](const ::testing::TestParamInfo<Backend_>& info) {
-      return info.param.name;
-    });
+INSTANTIATE_TEST_SUITE_P(Backends, DifferentialTest,
+                         ::testing::Values(Backend_{"json", FreshJson},
+                                           Backend_{"sqlite", FreshSqlite},
+                                           Backend_{"postgresql",
+                                                    FreshPostgres}),
+                         [](const ::testing::TestParamInfo<Backend_>& info) {
+                           return info.param.name;
+                         });
 
 }  // namespace
 }  // namespace testing

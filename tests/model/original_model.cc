@@ -361,8 +361,8 @@ CallResult OriginalModel::CreateUserProfile(const std::string& user_id,
   }
   JsonValue p = JsonValue::Object();
   p.Set("user_id", JsonValue::String(user_id));
-  p.Set("email", JsonValue::String(email.empty() ? "unknown@clerk.local"
-                                                 : email));
+  p.Set("email",
+        JsonValue::String(email.empty() ? "unknown@clerk.local" : email));
   p.Set("profile", profile);
   p.Set("created_at", JsonValue::String(now_()));
   p.Set("profile_locked", JsonValue::Bool(true));
@@ -420,18 +420,22 @@ CallResult OriginalModel::UpdateSubscription(const std::string& user_id,
     return Error(absl::StatusCode::kNotFound,
                  absl::StrCat("Subscription for user ", user_id, " not found"));
   }
-  for (const auto& [key, value] : data.members()) it->second.Set(key, value);
-  it->second.Set("updated_at", JsonValue::String(now_()));
-  return Ok(it->second);
+  return Ok(Updated(it->second, data));
+}
+
+JsonValue& OriginalModel::Updated(JsonValue& subscription,
+                                  const JsonValue& data) {
+  // sub.update(data); sub["updated_at"] = now
+  for (const auto& [key, value] : data.members()) subscription.Set(key, value);
+  subscription.Set("updated_at", JsonValue::String(now_()));
+  return subscription;
 }
 
 CallResult OriginalModel::UpdateSubscriptionByStripeId(
     const std::string& stripe_id, const JsonValue& data) {
   for (auto& [user_id, s] : subscriptions_) {
     if (!StringEquals(Get(s, "stripe_subscription_id"), stripe_id)) continue;
-    for (const auto& [key, value] : data.members()) s.Set(key, value);
-    s.Set("updated_at", JsonValue::String(now_()));
-    return Ok(s);
+    return Ok(Updated(s, data));
   }
   return Ok(JsonValue::Null());
 }

@@ -93,6 +93,10 @@ class OriginalModel {
   }
 
  private:
+  // update_subscription's merge: `data` into `subscription`, then
+  // updated_at; returns `subscription`.
+  JsonValue& Updated(JsonValue& subscription, const JsonValue& data);
+
   // File names sort as Parley lists them; the original's os.listdir order
   // was arbitrary, which only the Stripe-id lookup could see.
   std::map<std::string, JsonValue> conversations_;

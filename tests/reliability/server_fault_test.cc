@@ -67,9 +67,9 @@ constexpr absl::Duration kScriptTimeout = absl::Seconds(60);
 // Runs `bash tests/pg_test_server.sh <command>` for the server in `folder`.
 absl::Status RunServerScript(const std::string& folder,
                              const std::string& command) {
-  Subprocess script(
-      {"/usr/bin/env", absl::StrCat("PG_TEST_DIR=", folder), "/bin/bash",
-       RunfilePath("tests/pg_test_server.sh"), command});
+  Subprocess script({"/usr/bin/env", absl::StrCat("PG_TEST_DIR=", folder),
+                     "/bin/bash", RunfilePath("tests/pg_test_server.sh"),
+                     command});
   if (!script.started()) {
     return absl::InternalError("pg_test_server.sh: could not start");
   }
@@ -158,8 +158,8 @@ void RideOutServerRestart(bool pipeline) {
       admin->NewStore(absl::StrCat(
           "pool_size=", kPoolSize, "&max_overflow=", kMaxOverflow,
           "&pool_timeout=", absl::ToDoubleSeconds(kPoolTimeout),
-          "&pool_pre_ping=true&connect_timeout=2&application_name=",
-          idle_app, mode)));
+          "&pool_pre_ping=true&connect_timeout=2&application_name=", idle_app,
+          mode)));
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<Storage> idle_storage,
                        Storage::Open(idle_url));
   ASSERT_THAT(idle_storage->CreateConversation("idle", "u1", "monthly"),
