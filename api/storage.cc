@@ -219,6 +219,7 @@ absl::Status Storage::SaveConversation(const Conversation& conversation) {
 
 absl::StatusOr<std::vector<ConversationSummary>> Storage::ListConversations(
     absl::string_view user_id) {
+  if (!user_id.empty()) RETURN_IF_ERROR(ValidateId("user id", user_id));
   ASSIGN_OR_RETURN(std::vector<ConversationSummary> list,
                    backend_->ListConversations(user_id));
   std::sort(list.begin(), list.end(),
@@ -384,11 +385,13 @@ absl::StatusOr<int64_t> Storage::RestoreAllExpiredReports(
 
 absl::StatusOr<int64_t> Storage::CountUserConversations(
     absl::string_view user_id) {
+  RETURN_IF_ERROR(ValidateId("user id", user_id));
   return backend_->CountConversations(user_id, std::nullopt);
 }
 
 absl::StatusOr<int64_t> Storage::GetActiveConversationsCount(
     absl::string_view user_id) {
+  RETURN_IF_ERROR(ValidateId("user id", user_id));
   const std::string now = Now();
   return backend_->CountConversations(user_id, absl::string_view(now));
 }

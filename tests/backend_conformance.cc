@@ -874,6 +874,15 @@ TEST_P(BackendConformanceTest, IdsThatCouldEscapeAreRefusedAndChangeNothing) {
     EXPECT_THAT(
         storage_->DeleteConversation(id),
         StatusIs(absl::StatusCode::kInvalidArgument, "conversation id"));
+    // Counting and listing check the id as every other call does.
+    EXPECT_THAT(storage_->CountUserConversations(id),
+                StatusIs(absl::StatusCode::kInvalidArgument, "user id"));
+    EXPECT_THAT(storage_->GetActiveConversationsCount(id),
+                StatusIs(absl::StatusCode::kInvalidArgument, "user id"));
+    if (!id.empty()) {  // an empty user lists every conversation
+      EXPECT_THAT(storage_->ListConversations(id),
+                  StatusIs(absl::StatusCode::kInvalidArgument, "user id"));
+    }
   }
   std::string longest(250, 'y');
   EXPECT_THAT(storage_->CreateConversation(longest, "u1"), IsOk());
