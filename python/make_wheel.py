@@ -1,7 +1,7 @@
 """Builds the parley wheel with the standard library only (zipfile).
 
   make_wheel.py --out parley-V-py3-none-linux_x86_64.whl --version V \
-      --lib libparley.so.1 --header parley.h --package-root DIR FILE...
+      (--lib libparley.so.1 | --lib-candidates FILE... --) --header parley.h --package-root DIR FILE...
 
 FILEs are the package's .py files (their path below --package-root is their
 path in the wheel). The shared library goes in as parley/_lib/libparley.so.1
@@ -28,11 +28,20 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", required=True)
     ap.add_argument("--version", required=True)
-    ap.add_argument("--lib", required=True)
+    ap.add_argument("--lib", help="the shared library")
+    ap.add_argument("--lib-candidates", nargs="*", default=[],
+                    help="files of the library target; the libparley.so.N")
     ap.add_argument("--header", required=True)
     ap.add_argument("--package-root", required=True)
     ap.add_argument("files", nargs="+")
     a = ap.parse_args()
+    if a.lib is None:
+        libs = [p for p in a.lib_candidates
+                if os.path.basename(p).startswith("libparley.so")]
+        if len(libs) != 1:
+            raise SystemExit("make_wheel: no single libparley.so in %s"
+                             % a.lib_candidates)
+        a.lib = libs[0]
 
     entries = []   # (name in the wheel, bytes, mode)
     for path in sorted(a.files):
