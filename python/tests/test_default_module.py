@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from conftest import fresh_url
+from parley_test_urls import fresh_url
 
 # What an application does with the original module: nothing but the import
 # line differs.
