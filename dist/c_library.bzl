@@ -57,7 +57,10 @@ def _parley_c_library_impl(ctx):
         use_default_shell_env = True,
         progress_message = "Linking libparley (shared and static)",
     )
-    return [DefaultInfo(files = depset([shared, static]))]
+    return [DefaultInfo(
+        files = depset([shared, static]),
+        runfiles = ctx.runfiles(files = [shared, static]),
+    )]
 
 parley_c_library = rule(
     implementation = _parley_c_library_impl,

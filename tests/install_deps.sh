@@ -17,6 +17,7 @@ PACKAGES=(
   python3-fastapi python3-httpx             # examples/fastapi_chat and its tests
   python3-sqlalchemy python3-asyncpg python3-aiosqlite  # bench/python baseline
   clang-14 libclang-rt-14-dev pkg-config  # tests/fuzz: libFuzzer, sanitizers
+  cmake                 # tests/c_abi: an application built with CMake
 )
 
 missing=()

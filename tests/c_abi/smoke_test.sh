@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# An application built outside Bazel against an install in a temporary
+# prefix, as a user would: plain cc with pkg-config (shared, and static with
+# libparley.a) and a CMake project with find_package(Parley CONFIG REQUIRED),
+# each run on json, sqlite and postgresql (tests/c_abi/smoke.c).
+source "${RUNFILES_DIR:-$TEST_SRCDIR}/parley/tests/c_abi/testlib.sh"
+
+install_parley
+
+check pkg_config.build cc -std=c99 -Wall -Wextra -Werror -o "$WORK/app_pc" \
+  "$HERE/smoke.c" $(pkg-config --cflags --libs parley) -pthread
+# The archive holds its own Abseil and protobuf: only the system libraries
+# of Libs.private are added.
+check pkg_config_static.build cc -std=c99 -Wall -Wextra -Werror \
+  -o "$WORK/app_static" "$HERE/smoke.c" $(pkg-config --cflags parley) \
+  "$PREFIX/lib/libparley.a" $(pkg-config --libs-only-l --static parley |
+    sed 's/-lparley//') -pthread
+check cmake.configure cmake -S "$HERE" -B "$WORK/cmake" \
+  -DCMAKE_PREFIX_PATH="$PREFIX" -DCMAKE_C_FLAGS="-Wall -Werror"
+check cmake.build cmake --build "$WORK/cmake"
+
+for backend in "${BACKENDS[@]}"; do
+  for app in pkg_config pkg_config_static cmake; do
+    if ! url="$(fresh_url "$backend" 2>"$WORK/url.err")"; then
+      case_result "$app.$backend.store" 0 "$(cat "$WORK/url.err")"
+      continue
+    fi
+    case "$app" in
+      pkg_config)
+        run_cases "$app.$backend" env LD_LIBRARY_PATH="$PREFIX/lib" \
+          "$WORK/app_pc" "$url" ;;
+      pkg_config_static) run_cases "$app.$backend" "$WORK/app_static" "$url" ;;
+      cmake) run_cases "$app.$backend" "$WORK/cmake/app" "$url" ;;
+    esac
+  done
+done
+finish
