@@ -16,8 +16,9 @@ class HandleRegistry {
     absl::MutexLock lock(&mu_);
     live_.insert(storage);
   }
+  // Every call asks, from any number of threads: a shared lock.
   bool Contains(const parley_storage* storage) {
-    absl::MutexLock lock(&mu_);
+    absl::ReaderMutexLock lock(&mu_);
     return live_.contains(storage);
   }
   bool Remove(parley_storage* storage) {

@@ -51,8 +51,7 @@ constexpr auto kUpdateConversationTitle = [](auto& store, auto&&... args) {
   return store.UpdateConversationTitle(std::forward<decltype(args)>(args)...);
 };
 constexpr auto kToggleConversationStarred = [](auto& store, auto&&... args) {
-  return store.ToggleConversationStarred(
-      std::forward<decltype(args)>(args)...);
+  return store.ToggleConversationStarred(std::forward<decltype(args)>(args)...);
 };
 constexpr auto kDeleteConversation = [](auto& store, auto&&... args) {
   return store.DeleteConversation(std::forward<decltype(args)>(args)...);
@@ -88,8 +87,7 @@ constexpr auto kGetSubscription = [](auto& store, auto&&... args) {
 constexpr auto kUpdateSubscription = [](auto& store, auto&&... args) {
   return store.UpdateSubscription(std::forward<decltype(args)>(args)...);
 };
-constexpr auto kUpdateSubscriptionByStripeId = [](auto& store,
-                                                  auto&&... args) {
+constexpr auto kUpdateSubscriptionByStripeId = [](auto& store, auto&&... args) {
   return store.UpdateSubscriptionByStripeId(
       std::forward<decltype(args)>(args)...);
 };
@@ -155,9 +153,9 @@ parley_storage* OpenHandle(const char* options_json, OpenFn open,
   try {
     absl::StatusOr<AsyncStorageOptions> options = ParseOptions(options_json);
     absl::StatusOr<std::unique_ptr<Storage>> storage =
-        options.ok() ? open(options->storage)
-                     : absl::StatusOr<std::unique_ptr<Storage>>(
-                           options.status());
+        options.ok()
+            ? open(options->storage)
+            : absl::StatusOr<std::unique_ptr<Storage>>(options.status());
     if (storage.ok()) {
       auto handle = std::make_unique<parley_storage>();
       handle->sync = storage->get();
@@ -205,24 +203,42 @@ int parley_abi_version(void) { return PARLEY_ABI_VERSION; }
 
 const char* parley_code_name(parley_code code) {
   switch (code) {
-    case PARLEY_OK: return "OK";
-    case PARLEY_CANCELLED: return "CANCELLED";
-    case PARLEY_UNKNOWN: return "UNKNOWN";
-    case PARLEY_INVALID_ARGUMENT: return "INVALID_ARGUMENT";
-    case PARLEY_DEADLINE_EXCEEDED: return "DEADLINE_EXCEEDED";
-    case PARLEY_NOT_FOUND: return "NOT_FOUND";
-    case PARLEY_ALREADY_EXISTS: return "ALREADY_EXISTS";
-    case PARLEY_PERMISSION_DENIED: return "PERMISSION_DENIED";
-    case PARLEY_RESOURCE_EXHAUSTED: return "RESOURCE_EXHAUSTED";
-    case PARLEY_FAILED_PRECONDITION: return "FAILED_PRECONDITION";
-    case PARLEY_ABORTED: return "ABORTED";
-    case PARLEY_OUT_OF_RANGE: return "OUT_OF_RANGE";
-    case PARLEY_UNIMPLEMENTED: return "UNIMPLEMENTED";
-    case PARLEY_INTERNAL: return "INTERNAL";
-    case PARLEY_UNAVAILABLE: return "UNAVAILABLE";
-    case PARLEY_DATA_LOSS: return "DATA_LOSS";
-    case PARLEY_UNAUTHENTICATED: return "UNAUTHENTICATED";
-    case PARLEY_COMMIT_OUTCOME_UNKNOWN: return "COMMIT_OUTCOME_UNKNOWN";
+    case PARLEY_OK:
+      return "OK";
+    case PARLEY_CANCELLED:
+      return "CANCELLED";
+    case PARLEY_UNKNOWN:
+      return "UNKNOWN";
+    case PARLEY_INVALID_ARGUMENT:
+      return "INVALID_ARGUMENT";
+    case PARLEY_DEADLINE_EXCEEDED:
+      return "DEADLINE_EXCEEDED";
+    case PARLEY_NOT_FOUND:
+      return "NOT_FOUND";
+    case PARLEY_ALREADY_EXISTS:
+      return "ALREADY_EXISTS";
+    case PARLEY_PERMISSION_DENIED:
+      return "PERMISSION_DENIED";
+    case PARLEY_RESOURCE_EXHAUSTED:
+      return "RESOURCE_EXHAUSTED";
+    case PARLEY_FAILED_PRECONDITION:
+      return "FAILED_PRECONDITION";
+    case PARLEY_ABORTED:
+      return "ABORTED";
+    case PARLEY_OUT_OF_RANGE:
+      return "OUT_OF_RANGE";
+    case PARLEY_UNIMPLEMENTED:
+      return "UNIMPLEMENTED";
+    case PARLEY_INTERNAL:
+      return "INTERNAL";
+    case PARLEY_UNAVAILABLE:
+      return "UNAVAILABLE";
+    case PARLEY_DATA_LOSS:
+      return "DATA_LOSS";
+    case PARLEY_UNAUTHENTICATED:
+      return "UNAUTHENTICATED";
+    case PARLEY_COMMIT_OUTCOME_UNKNOWN:
+      return "COMMIT_OUTCOME_UNKNOWN";
   }
   return "UNKNOWN_CODE";
 }
@@ -233,13 +249,12 @@ parley_code parley_result_code(const parley_result* result) {
   return result == nullptr ? PARLEY_INVALID_ARGUMENT : result->code;
 }
 
-const char* parley_result_message(const parley_result* result,
-                                  size_t* length) {
+const char* parley_result_message(const parley_result* result, size_t* length) {
   static const char kNullResult[] = "result is NULL";
   const char* text = result == nullptr ? kNullResult : result->message.c_str();
   if (length != nullptr) {
-    *length = result == nullptr ? sizeof(kNullResult) - 1
-                                : result->message.size();
+    *length =
+        result == nullptr ? sizeof(kNullResult) - 1 : result->message.size();
   }
   return text;
 }
@@ -260,8 +275,8 @@ parley_storage* parley_open(const char* url, size_t url_length,
                             const char* options_json, parley_result** error) {
   if (url == nullptr) {
     if (error != nullptr) {
-      *error = parley::c_abi::ErrorResult(PARLEY_INVALID_ARGUMENT,
-                                          "url is NULL");
+      *error =
+          parley::c_abi::ErrorResult(PARLEY_INVALID_ARGUMENT, "url is NULL");
     }
     return nullptr;
   }
@@ -344,18 +359,18 @@ parley_result* parley_get_conversation_async(parley_storage* storage,
 parley_result* parley_save_conversation(parley_storage* storage,
                                         const char* conversation_json,
                                         size_t json_length) {
-  return CallSync(storage, ops::kSaveConversation,
-                  ConversationJson{"conversation_json", conversation_json,
-                                   json_length});
+  return CallSync(
+      storage, ops::kSaveConversation,
+      ConversationJson{"conversation_json", conversation_json, json_length});
 }
 parley_result* parley_save_conversation_async(parley_storage* storage,
                                               const char* conversation_json,
                                               size_t json_length,
                                               parley_callback done,
                                               void* context) {
-  return CallAsync(storage, done, context, ops::kSaveConversation,
-                   ConversationJson{"conversation_json", conversation_json,
-                                    json_length});
+  return CallAsync(
+      storage, done, context, ops::kSaveConversation,
+      ConversationJson{"conversation_json", conversation_json, json_length});
 }
 
 // user_id NULL lists every conversation, as the empty id does.
@@ -396,13 +411,13 @@ parley_result* parley_add_assistant_message(
     const char* stage1_json, size_t stage1_length, const char* stage2_json,
     size_t stage2_length, const char* stage3_json, size_t stage3_length,
     const char* metadata_json, size_t metadata_length) {
-  return CallSync(storage, ops::kAddAssistantMessage,
-                  ConversationId(conversation_id, id_length),
-                  Json{"stage1_json", stage1_json, stage1_length},
-                  Json{"stage2_json", stage2_json, stage2_length},
-                  Json{"stage3_json", stage3_json, stage3_length},
-                  OptionalJson{"metadata_json", metadata_json,
-                               metadata_length});
+  return CallSync(
+      storage, ops::kAddAssistantMessage,
+      ConversationId(conversation_id, id_length),
+      Json{"stage1_json", stage1_json, stage1_length},
+      Json{"stage2_json", stage2_json, stage2_length},
+      Json{"stage3_json", stage3_json, stage3_length},
+      OptionalJson{"metadata_json", metadata_json, metadata_length});
 }
 parley_result* parley_add_assistant_message_async(
     parley_storage* storage, const char* conversation_id, size_t id_length,
@@ -410,13 +425,13 @@ parley_result* parley_add_assistant_message_async(
     size_t stage2_length, const char* stage3_json, size_t stage3_length,
     const char* metadata_json, size_t metadata_length, parley_callback done,
     void* context) {
-  return CallAsync(storage, done, context, ops::kAddAssistantMessage,
-                   ConversationId(conversation_id, id_length),
-                   Json{"stage1_json", stage1_json, stage1_length},
-                   Json{"stage2_json", stage2_json, stage2_length},
-                   Json{"stage3_json", stage3_json, stage3_length},
-                   OptionalJson{"metadata_json", metadata_json,
-                                metadata_length});
+  return CallAsync(
+      storage, done, context, ops::kAddAssistantMessage,
+      ConversationId(conversation_id, id_length),
+      Json{"stage1_json", stage1_json, stage1_length},
+      Json{"stage2_json", stage2_json, stage2_length},
+      Json{"stage3_json", stage3_json, stage3_length},
+      OptionalJson{"metadata_json", metadata_json, metadata_length});
 }
 
 parley_result* parley_update_conversation(parley_storage* storage,
@@ -507,9 +522,11 @@ parley_result* parley_restore_all_expired_reports(parley_storage* storage,
   return CallSync(storage, ops::kRestoreAllExpiredReports,
                   UserId(user_id, user_id_length));
 }
-parley_result* parley_restore_all_expired_reports_async(
-    parley_storage* storage, const char* user_id, size_t user_id_length,
-    parley_callback done, void* context) {
+parley_result* parley_restore_all_expired_reports_async(parley_storage* storage,
+                                                        const char* user_id,
+                                                        size_t user_id_length,
+                                                        parley_callback done,
+                                                        void* context) {
   return CallAsync(storage, done, context, ops::kRestoreAllExpiredReports,
                    UserId(user_id, user_id_length));
 }
@@ -520,9 +537,11 @@ parley_result* parley_count_user_conversations(parley_storage* storage,
   return CallSync(storage, ops::kCountUserConversations,
                   UserId(user_id, user_id_length));
 }
-parley_result* parley_count_user_conversations_async(
-    parley_storage* storage, const char* user_id, size_t user_id_length,
-    parley_callback done, void* context) {
+parley_result* parley_count_user_conversations_async(parley_storage* storage,
+                                                     const char* user_id,
+                                                     size_t user_id_length,
+                                                     parley_callback done,
+                                                     void* context) {
   return CallAsync(storage, done, context, ops::kCountUserConversations,
                    UserId(user_id, user_id_length));
 }
@@ -545,21 +564,20 @@ parley_result* parley_create_user_profile(
     parley_storage* storage, const char* user_id, size_t user_id_length,
     const char* email, size_t email_length, const char* profile_data_json,
     size_t profile_data_length) {
-  return CallSync(storage, ops::kCreateUserProfile,
-                  UserId(user_id, user_id_length),
-                  OptionalText{"email", email, email_length, ""},
-                  Json{"profile_data_json", profile_data_json,
-                       profile_data_length});
+  return CallSync(
+      storage, ops::kCreateUserProfile, UserId(user_id, user_id_length),
+      OptionalText{"email", email, email_length, ""},
+      Json{"profile_data_json", profile_data_json, profile_data_length});
 }
 parley_result* parley_create_user_profile_async(
     parley_storage* storage, const char* user_id, size_t user_id_length,
     const char* email, size_t email_length, const char* profile_data_json,
     size_t profile_data_length, parley_callback done, void* context) {
-  return CallAsync(storage, done, context, ops::kCreateUserProfile,
-                   UserId(user_id, user_id_length),
-                   OptionalText{"email", email, email_length, ""},
-                   Json{"profile_data_json", profile_data_json,
-                        profile_data_length});
+  return CallAsync(
+      storage, done, context, ops::kCreateUserProfile,
+      UserId(user_id, user_id_length),
+      OptionalText{"email", email, email_length, ""},
+      Json{"profile_data_json", profile_data_json, profile_data_length});
 }
 
 parley_result* parley_get_user_profile(parley_storage* storage,
@@ -582,19 +600,18 @@ parley_result* parley_update_user_profile(parley_storage* storage,
                                           size_t user_id_length,
                                           const char* profile_data_json,
                                           size_t profile_data_length) {
-  return CallSync(storage, ops::kUpdateUserProfile,
-                  UserId(user_id, user_id_length),
-                  Json{"profile_data_json", profile_data_json,
-                       profile_data_length});
+  return CallSync(
+      storage, ops::kUpdateUserProfile, UserId(user_id, user_id_length),
+      Json{"profile_data_json", profile_data_json, profile_data_length});
 }
 parley_result* parley_update_user_profile_async(
     parley_storage* storage, const char* user_id, size_t user_id_length,
     const char* profile_data_json, size_t profile_data_length,
     parley_callback done, void* context) {
-  return CallAsync(storage, done, context, ops::kUpdateUserProfile,
-                   UserId(user_id, user_id_length),
-                   Json{"profile_data_json", profile_data_json,
-                        profile_data_length});
+  return CallAsync(
+      storage, done, context, ops::kUpdateUserProfile,
+      UserId(user_id, user_id_length),
+      Json{"profile_data_json", profile_data_json, profile_data_length});
 }
 
 parley_result* parley_create_subscription(parley_storage* storage,
@@ -607,8 +624,7 @@ parley_result* parley_create_subscription(parley_storage* storage,
 }
 parley_result* parley_create_subscription_async(
     parley_storage* storage, const char* user_id, size_t user_id_length,
-    const char* tier, size_t tier_length, parley_callback done,
-    void* context) {
+    const char* tier, size_t tier_length, parley_callback done, void* context) {
   return CallAsync(storage, done, context, ops::kCreateSubscription,
                    UserId(user_id, user_id_length), Tier(tier, tier_length));
 }
@@ -649,19 +665,19 @@ parley_result* parley_update_subscription_async(
 parley_result* parley_update_subscription_by_stripe_id(
     parley_storage* storage, const char* stripe_subscription_id,
     size_t stripe_id_length, const char* data_json, size_t data_length) {
-  return CallSync(storage, ops::kUpdateSubscriptionByStripeId,
-                  Text{"stripe_subscription_id", stripe_subscription_id,
-                       stripe_id_length},
-                  Json{"data_json", data_json, data_length});
+  return CallSync(
+      storage, ops::kUpdateSubscriptionByStripeId,
+      Text{"stripe_subscription_id", stripe_subscription_id, stripe_id_length},
+      Json{"data_json", data_json, data_length});
 }
 parley_result* parley_update_subscription_by_stripe_id_async(
     parley_storage* storage, const char* stripe_subscription_id,
     size_t stripe_id_length, const char* data_json, size_t data_length,
     parley_callback done, void* context) {
-  return CallAsync(storage, done, context, ops::kUpdateSubscriptionByStripeId,
-                   Text{"stripe_subscription_id", stripe_subscription_id,
-                        stripe_id_length},
-                   Json{"data_json", data_json, data_length});
+  return CallAsync(
+      storage, done, context, ops::kUpdateSubscriptionByStripeId,
+      Text{"stripe_subscription_id", stripe_subscription_id, stripe_id_length},
+      Json{"data_json", data_json, data_length});
 }
 
 }  // extern "C"

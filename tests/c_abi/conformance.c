@@ -10,6 +10,7 @@
  * failure. Every result is freed, so LeakSanitizer sees no leak. */
 #include <parley/parley.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,9 +49,6 @@ static void expect_json(const char* name, parley_result* r,
 
 /* The call succeeded and its JSON holds each of the NULL-terminated
  * fragments, in this order. Frees `r`. */
-static void expect_in_order(const char* name, parley_result* r, ...);
-
-#include <stdarg.h>
 static void expect_in_order(const char* name, parley_result* r, ...) {
   const char* json = parley_result_json(r, NULL);
   int ok = json != NULL;
@@ -60,8 +58,10 @@ static void expect_in_order(const char* name, parley_result* r, ...) {
   for (const char* f = va_arg(fragments, const char*); ok && f != NULL;
        f = va_arg(fragments, const char*)) {
     const char* found = strstr(at, f);
-    if (found == NULL) ok = 0;
-    else at = found + strlen(f);
+    if (found == NULL)
+      ok = 0;
+    else
+      at = found + strlen(f);
   }
   va_end(fragments);
   report(ok, name, describe(r));
@@ -139,7 +139,8 @@ static void on_done_then_count(void* context, parley_result* result) {
   on_done(context, parley_count_user_conversations(store, S("u1")));
 }
 
-/* ---- The contract ---------------------------------------------------------- */
+/* ---- The contract ----------------------------------------------------------
+ */
 
 static void conversations(void) {
   expect_in_order(
@@ -150,10 +151,10 @@ static void conversations(void) {
       "\"report_cycle\":0,\"has_follow_up\":false,\"follow_up_answers\":null,"
       "\"is_visible\":true,\"expires_at\":\"",
       "\"}", NULL);
-  expect_in_order("create_conversation_paid_tier_never_expires",
-                  parley_create_conversation(store, S("c2"), S("u1"),
-                                             S("monthly")),
-                  "\"is_visible\":true,\"expires_at\":null}", NULL);
+  expect_in_order(
+      "create_conversation_paid_tier_never_expires",
+      parley_create_conversation(store, S("c2"), S("u1"), S("monthly")),
+      "\"is_visible\":true,\"expires_at\":null}", NULL);
   expect_error("create_conversation_taken_id_is_already_exists",
                parley_create_conversation(store, S("c1"), S("u1"), NULL, 0),
                PARLEY_ALREADY_EXISTS, "c1");
@@ -168,23 +169,21 @@ static void conversations(void) {
   expect_error("add_user_message_missing_is_not_found",
                parley_add_user_message(store, S("nope"), S("x")),
                PARLEY_NOT_FOUND, "Conversation nope not found");
-  expect_json(
-      "add_assistant_message_is_null",
-      parley_add_assistant_message(
-          store, S("c1"),
-          S("[{\"model\":\"m\",\"big\":18446744073709551617,\"f\":1.75,"
-            "\"tiny\":1e-07,\"z\":-0.0}]"),
-          S("[{\"b\":1,\"a\":2}]"),
-          S("{\"response\":\"\xc3\xbcn\xc3\xaf \xf0\x9f\x98\x80\"}"),
-          S("{\"label_to_model\":{\"Response A\":\"m\"}}")),
-      "null");
+  expect_json("add_assistant_message_is_null",
+              parley_add_assistant_message(
+                  store, S("c1"),
+                  S("[{\"model\":\"m\",\"big\":18446744073709551617,\"f\":1.75,"
+                    "\"tiny\":1e-07,\"z\":-0.0}]"),
+                  S("[{\"b\":1,\"a\":2}]"),
+                  S("{\"response\":\"\xc3\xbcn\xc3\xaf \xf0\x9f\x98\x80\"}"),
+                  S("{\"label_to_model\":{\"Response A\":\"m\"}}")),
+              "null");
   expect_json("add_assistant_message_without_metadata",
               parley_add_assistant_message(store, S("c1"), S("[]"), S("[]"),
                                            S("{}"), NULL, 0),
               "null");
   expect_in_order(
-      "get_conversation_exact_values",
-      parley_get_conversation(store, S("c1")),
+      "get_conversation_exact_values", parley_get_conversation(store, S("c1")),
       "\"messages\":[{\"role\":\"user\",\"content\":\"h\xc3\xa9llo "
       "\xf0\x9f\x8c\x8d \xe4\xb8\x96\xe7\x95\x8c\"},"
       "{\"role\":\"assistant\",\"stage1\":[{\"model\":\"m\","
@@ -196,7 +195,8 @@ static void conversations(void) {
       NULL);
 
   static const char kSaved[] =
-      "{\"id\":\"s1\",\"user_id\":\"u2\",\"created_at\":\"2025-01-01T00:00:00\","
+      "{\"id\":\"s1\",\"user_id\":\"u2\",\"created_at\":\"2025-01-01T00:00:"
+      "00\","
       "\"title\":\"T\xc3\xaftle\",\"starred\":false,\"messages\":[],"
       "\"report_cycle\":9007199254740993,\"has_follow_up\":false,"
       "\"follow_up_answers\":null,\"is_visible\":true,\"expires_at\":null,"
@@ -205,11 +205,12 @@ static void conversations(void) {
               parley_save_conversation(store, S(kSaved)), "null");
   expect_json("save_conversation_reads_back_byte_for_byte",
               parley_get_conversation(store, S("s1")), kSaved);
-  expect_json("list_conversations_summaries_in_key_order",
-              parley_list_conversations(store, S("u2")),
-              "[{\"id\":\"s1\",\"created_at\":\"2025-01-01T00:00:00\","
-              "\"title\":\"T\xc3\xaftle\",\"starred\":false,\"message_count\":0,"
-              "\"expires_at\":null,\"is_visible\":true}]");
+  expect_json(
+      "list_conversations_summaries_in_key_order",
+      parley_list_conversations(store, S("u2")),
+      "[{\"id\":\"s1\",\"created_at\":\"2025-01-01T00:00:00\","
+      "\"title\":\"T\xc3\xaftle\",\"starred\":false,\"message_count\":0,"
+      "\"expires_at\":null,\"is_visible\":true}]");
   expect_in_order("list_conversations_null_user_lists_all",
                   parley_list_conversations(store, NULL, 0), "\"id\":\"",
                   "\"id\":\"", "\"id\":\"", NULL);
@@ -219,13 +220,12 @@ static void conversations(void) {
                                          S("{\"starred\":true,\"n\":1.75}")),
               "null");
   expect_in_order("update_conversation_merges_in_place_new_keys_last",
-                  parley_get_conversation(store, S("s1")),
-                  "\"starred\":true,",
+                  parley_get_conversation(store, S("s1")), "\"starred\":true,",
                   "\"custom\":{\"z\":1,\"a\":[1.5,-0.0,1e-07]},\"n\":1.75}",
                   NULL);
   expect_json("update_conversation_title_is_null",
-              parley_update_conversation_title(store, S("s1"),
-                                               S("\xe6\x96\xb0 \xf0\x9f\x8e\x89")),
+              parley_update_conversation_title(
+                  store, S("s1"), S("\xe6\x96\xb0 \xf0\x9f\x8e\x89")),
               "null");
   expect_in_order("update_conversation_title_reads_back",
                   parley_get_conversation(store, S("s1")),
@@ -266,16 +266,16 @@ static void conversations(void) {
 static void profiles_and_subscriptions(void) {
   expect_in_order(
       "create_user_profile_record_in_key_order",
-      parley_create_user_profile(
-          store, S("p1"), NULL, 0,
-          S("{\"gender\":\"f\",\"age_range\":null,"
-            "\"mood\":\"\xf0\x9f\x98\x80\"}")),
+      parley_create_user_profile(store, S("p1"), NULL, 0,
+                                 S("{\"gender\":\"f\",\"age_range\":null,"
+                                   "\"mood\":\"\xf0\x9f\x98\x80\"}")),
       "{\"user_id\":\"p1\",\"email\":\"unknown@clerk.local\",\"profile\":"
       "{\"gender\":\"f\",\"age_range\":null,\"mood\":\"\xf0\x9f\x98\x80\"},"
       "\"created_at\":\"",
       "\",\"profile_locked\":true}", NULL);
   expect_in_order("get_user_profile", parley_get_user_profile(store, S("p1")),
-                  "{\"user_id\":\"p1\",\"email\":\"unknown@clerk.local\",", NULL);
+                  "{\"user_id\":\"p1\",\"email\":\"unknown@clerk.local\",",
+                  NULL);
   expect_json("get_user_profile_missing_is_null",
               parley_get_user_profile(store, S("nobody")), "null");
   expect_error("update_user_profile_locked_is_failed_precondition",
@@ -312,10 +312,10 @@ static void profiles_and_subscriptions(void) {
                   parley_update_subscription_by_stripe_id(
                       store, S("sub_1"), S("{\"status\":\"cancelled\"}")),
                   "\"tier\":\"monthly\",\"status\":\"cancelled\",", NULL);
-  expect_json("update_subscription_by_stripe_id_unknown_is_null",
-              parley_update_subscription_by_stripe_id(store, S("sub_none"),
-                                                      S("{}")),
-              "null");
+  expect_json(
+      "update_subscription_by_stripe_id_unknown_is_null",
+      parley_update_subscription_by_stripe_id(store, S("sub_none"), S("{}")),
+      "null");
 }
 
 /* Every _async form, each checked against what its sync form gives. */
@@ -344,17 +344,17 @@ static void async_forms(void) {
               await(parley_update_conversation_title_async(store, S("a1"),
                                                            S("A"), DONE)),
               "null");
-  expect_json("async_toggle_conversation_starred",
-              await(parley_toggle_conversation_starred_async(store, S("a1"),
-                                                             DONE)),
-              "true");
+  expect_json(
+      "async_toggle_conversation_starred",
+      await(parley_toggle_conversation_starred_async(store, S("a1"), DONE)),
+      "true");
   expect_json("async_save_follow_up_answers",
               await(parley_save_follow_up_answers_async(store, S("a1"),
                                                         S("[1.75]"), DONE)),
               "null");
   expect_in_order(
-      "async_writes_read_back",
-      parley_get_conversation(store, S("a1")), "\"title\":\"A\",\"starred\":true,",
+      "async_writes_read_back", parley_get_conversation(store, S("a1")),
+      "\"title\":\"A\",\"starred\":true,",
       "\"messages\":[{\"role\":\"user\",\"content\":\"\xf0\x9f\x91\x8b\"},"
       "{\"role\":\"assistant\",\"stage1\":[1e-07],"
       "\"stage2\":[18446744073709551617],\"stage3\":{\"x\":-0.0}}],"
@@ -364,18 +364,19 @@ static void async_forms(void) {
                   await(parley_list_conversations_async(store, S("u3"), DONE)),
                   "[{\"id\":\"a1\",\"created_at\":\"",
                   "\",\"title\":\"A\",\"starred\":true,\"message_count\":2,"
-                  "\"expires_at\":null,\"is_visible\":true}]", NULL);
-  expect_json("async_count_user_conversations",
-              await(parley_count_user_conversations_async(store, S("u3"), DONE)),
-              "1");
-  expect_json("async_get_active_conversations_count",
-              await(parley_get_active_conversations_count_async(store, S("u3"),
-                                                                DONE)),
-              "1");
-  expect_json("async_restore_all_expired_reports",
-              await(parley_restore_all_expired_reports_async(store, S("u3"),
-                                                             DONE)),
-              "0");
+                  "\"expires_at\":null,\"is_visible\":true}]",
+                  NULL);
+  expect_json(
+      "async_count_user_conversations",
+      await(parley_count_user_conversations_async(store, S("u3"), DONE)), "1");
+  expect_json(
+      "async_get_active_conversations_count",
+      await(parley_get_active_conversations_count_async(store, S("u3"), DONE)),
+      "1");
+  expect_json(
+      "async_restore_all_expired_reports",
+      await(parley_restore_all_expired_reports_async(store, S("u3"), DONE)),
+      "0");
   expect_json("async_save_conversation",
               await(parley_save_conversation_async(
                   store, S("{\"id\":\"a2\",\"user_id\":\"u3\"}"), DONE)),
@@ -383,20 +384,21 @@ static void async_forms(void) {
   expect_json("async_delete_conversation",
               await(parley_delete_conversation_async(store, S("a2"), DONE)),
               "null");
-  expect_in_order("async_create_user_profile",
-                  await(parley_create_user_profile_async(
-                      store, S("p3"), S("p3@example.com"),
-                      S("{\"gender\":null,\"age_range\":null,\"mood\":null}"), DONE)),
-                  "{\"user_id\":\"p3\",\"email\":\"p3@example.com\",\"profile\":"
-                  "{\"gender\":null,\"age_range\":null,\"mood\":null},",
-                  NULL);
+  expect_in_order(
+      "async_create_user_profile",
+      await(parley_create_user_profile_async(
+          store, S("p3"), S("p3@example.com"),
+          S("{\"gender\":null,\"age_range\":null,\"mood\":null}"), DONE)),
+      "{\"user_id\":\"p3\",\"email\":\"p3@example.com\",\"profile\":"
+      "{\"gender\":null,\"age_range\":null,\"mood\":null},",
+      NULL);
   expect_in_order("async_get_user_profile",
                   await(parley_get_user_profile_async(store, S("p3"), DONE)),
                   "{\"user_id\":\"p3\",", NULL);
-  expect_error("async_update_user_profile",
-               await(parley_update_user_profile_async(store, S("p3"), S("{}"),
-                                                      DONE)),
-               PARLEY_FAILED_PRECONDITION, "Profile is locked");
+  expect_error(
+      "async_update_user_profile",
+      await(parley_update_user_profile_async(store, S("p3"), S("{}"), DONE)),
+      PARLEY_FAILED_PRECONDITION, "Profile is locked");
   expect_in_order("async_create_subscription",
                   await(parley_create_subscription_async(store, S("u3"),
                                                          S("yearly"), DONE)),
@@ -413,10 +415,10 @@ static void async_forms(void) {
                   await(parley_update_subscription_by_stripe_id_async(
                       store, S("sub_3"), S("{\"status\":\"expired\"}"), DONE)),
                   "\"status\":\"expired\",", NULL);
-  expect_error("async_not_found_through_callback",
-               await(parley_add_user_message_async(store, S("nope"), S("x"),
-                                                   DONE)),
-               PARLEY_NOT_FOUND, "Conversation nope not found");
+  expect_error(
+      "async_not_found_through_callback",
+      await(parley_add_user_message_async(store, S("nope"), S("x"), DONE)),
+      PARLEY_NOT_FOUND, "Conversation nope not found");
   expect_json("async_callback_may_call_the_store",
               await(parley_get_conversation_async(store, S("a1"),
                                                   on_done_then_count, &w)),
@@ -424,7 +426,8 @@ static void async_forms(void) {
   report(w.calls == 23, "async_each_callback_ran_once", NULL);
 }
 
-/* ---- Bad input ------------------------------------------------------------- */
+/* ---- Bad input -------------------------------------------------------------
+ */
 
 static void expect_open_error(const char* name, const char* url, size_t size,
                               const char* options) {
@@ -450,10 +453,10 @@ static void bad_input(const char* second_url) {
                   parley_add_assistant_message(store, S("c1"), S("[]"), NULL, 2,
                                                S("{}"), NULL, 0),
                   PARLEY_INVALID_ARGUMENT, "stage2_json is NULL");
-  expect_rejected("bad_null_callback", "c1", before,
-                  parley_add_user_message_async(store, S("c1"), S("x"), NULL,
-                                                NULL),
-                  PARLEY_INVALID_ARGUMENT, "done is NULL");
+  expect_rejected(
+      "bad_null_callback", "c1", before,
+      parley_add_user_message_async(store, S("c1"), S("x"), NULL, NULL),
+      PARLEY_INVALID_ARGUMENT, "done is NULL");
   expect_error("bad_null_conversation_json",
                parley_save_conversation(store, NULL, 10),
                PARLEY_INVALID_ARGUMENT, "conversation_json is NULL");
@@ -503,8 +506,7 @@ static void bad_input(const char* second_url) {
                   parley_add_assistant_message(store, S("c1"), S("[\"\xff\"]"),
                                                S("[]"), S("{}"), NULL, 0),
                   PARLEY_INVALID_ARGUMENT, "stage1");
-  expect_error("bad_utf8_id",
-               parley_get_conversation(store, S("\xed\xa0\x80")),
+  expect_error("bad_utf8_id", parley_get_conversation(store, S("\xed\xa0\x80")),
                PARLEY_INVALID_ARGUMENT, "not valid UTF-8");
 
   expect_rejected("bad_json_stage", "c1", before,
@@ -546,15 +548,15 @@ static void bad_input(const char* second_url) {
                     "{\"workers\":0}");
   expect_open_error("bad_open_unknown_option", second_url, strlen(second_url),
                     "{\"threads\":2}");
-  expect_open_error("bad_open_options_not_json", second_url,
-                    strlen(second_url), "[");
+  expect_open_error("bad_open_options_not_json", second_url, strlen(second_url),
+                    "[");
   report(parley_open(second_url, strlen(second_url), "[", NULL) == NULL,
          "bad_open_without_error_pointer", NULL);
 
   parley_result* error = NULL;
-  parley_storage* closed = parley_open(second_url, strlen(second_url),
-                                       "{\"workers\":2,\"max_queued\":8}",
-                                       &error);
+  parley_storage* closed =
+      parley_open(second_url, strlen(second_url),
+                  "{\"workers\":2,\"max_queued\":8}", &error);
   report(closed != NULL && error == NULL, "open_with_options",
          error != NULL ? describe(error) : NULL);
   parley_result_free(error);
@@ -571,10 +573,10 @@ static void bad_input(const char* second_url) {
   report(parley_redacted_url(closed) == NULL, "bad_closed_handle_url", NULL);
   parley_close(closed); /* a second close is ignored */
   int not_a_store = 0;
-  expect_error("bad_unknown_handle",
-               parley_count_user_conversations((parley_storage*)&not_a_store,
-                                               S("u1")),
-               PARLEY_FAILED_PRECONDITION, "not an open store");
+  expect_error(
+      "bad_unknown_handle",
+      parley_count_user_conversations((parley_storage*)&not_a_store, S("u1")),
+      PARLEY_FAILED_PRECONDITION, "not an open store");
   report(parley_result_code(NULL) == PARLEY_INVALID_ARGUMENT &&
              parley_result_json(NULL, NULL) == NULL,
          "null_result_accessors", NULL);

@@ -55,8 +55,8 @@ int main(int argc, char** argv) {
   }
   check(parley_abi_version() == PARLEY_ABI_VERSION, "abi_version", NULL);
 
-  parley_result* r = parley_create_conversation(store, "c1", 2, "u1", 2,
-                                                NULL, 0);
+  parley_result* r =
+      parley_create_conversation(store, "c1", 2, "u1", 2, NULL, 0);
   check(parley_result_code(r) == PARLEY_OK &&
             strstr(parley_result_json(r, NULL), "\"id\":\"c1\"") != NULL,
         "create", parley_result_message(r, NULL));

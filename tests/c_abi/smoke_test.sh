@@ -2,7 +2,8 @@
 # An application built outside Bazel against an install in a temporary
 # prefix, as a user would: plain cc with pkg-config (shared, and static with
 # libparley.a) and a CMake project with find_package(Parley CONFIG REQUIRED),
-# each run on json, sqlite and postgresql (tests/c_abi/smoke.c).
+# each run on json, sqlite and postgresql (tests/c_abi/smoke.c); and the
+# README's C program, as printed there.
 source "${RUNFILES_DIR:-$TEST_SRCDIR}/parley/tests/c_abi/testlib.sh"
 
 install_parley
@@ -15,12 +16,16 @@ check pkg_config_static.build cc -std=c99 -Wall -Wextra -Werror \
   -o "$WORK/app_static" "$HERE/smoke.c" $(pkg-config --cflags parley) \
   "$PREFIX/lib/libparley.a" $(pkg-config --libs-only-l --static parley |
     sed 's/-lparley//') -pthread
+awk '/<!-- c-example -->/ {f = 1; next} f && /^```c/ {g = 1; next}
+     g && /^```/ {exit} g' "$RUNFILES/parley/README.md" > "$WORK/readme.c"
+check readme_example.build cc -std=c99 -Wall -Wextra -Werror \
+  -o "$WORK/app_readme" "$WORK/readme.c" $(pkg-config --cflags --libs parley)
 check cmake.configure cmake -S "$HERE" -B "$WORK/cmake" \
   -DCMAKE_PREFIX_PATH="$PREFIX" -DCMAKE_C_FLAGS="-Wall -Werror"
 check cmake.build cmake --build "$WORK/cmake"
 
 for backend in "${BACKENDS[@]}"; do
-  for app in pkg_config pkg_config_static cmake; do
+  for app in pkg_config pkg_config_static cmake readme_example; do
     if ! url="$(fresh_url "$backend" 2>"$WORK/url.err")"; then
       case_result "$app.$backend.store" 0 "$(cat "$WORK/url.err")"
       continue
@@ -31,6 +36,9 @@ for backend in "${BACKENDS[@]}"; do
           "$WORK/app_pc" "$url" ;;
       pkg_config_static) run_cases "$app.$backend" "$WORK/app_static" "$url" ;;
       cmake) run_cases "$app.$backend" "$WORK/cmake/app" "$url" ;;
+      readme_example)
+        check "$app.$backend" bash -c "LD_LIBRARY_PATH='$PREFIX/lib' \
+          '$WORK/app_readme' '$url' | grep -q '\"content\":\"Hello\"'" ;;
     esac
   done
 done
