@@ -50,27 +50,35 @@ NULL = ffi.NULL
 OK = 0
 
 
+_string = ffi.string
+_code = lib.parley_result_code
+_json = lib.parley_result_json
+_message = lib.parley_result_message
+_free = lib.parley_result_free
+_loads = json.loads
+
+
 def take_result(result):
-    """(code, message, json_text) of a parley_result*, which it frees."""
+    """(code, message, json_bytes) of a parley_result*, which it frees. The
+    JSON text and the message are NUL-terminated with no NUL inside (JSON
+    escapes it; messages never carry field contents)."""
     try:
-        code = lib.parley_result_code(result)
+        code = _code(result)
         if code == OK:
-            n = ffi.new("size_t*")
-            p = lib.parley_result_json(result, n)
-            return code, None, ffi.unpack(p, n[0]).decode("utf-8")
-        n = ffi.new("size_t*")
-        p = lib.parley_result_message(result, n)
-        message = ffi.unpack(p, n[0]).decode("utf-8", "replace")
-        return code, message, None
+            return OK, None, _string(_json(result, NULL))
+        return code, _string(_message(result, NULL)).decode(
+            "utf-8", "replace"), None
     finally:
-        lib.parley_result_free(result)
+        _free(result)
 
 
 def outcome(code, message, text):
     """The Python value of a decoded result, or raises its exception."""
     if code != OK:
         raise _errors.error_for(code, message)
-    return json.loads(text)
+    if text == b"null":
+        return None
+    return _loads(text)
 
 
 def version():
