@@ -18,19 +18,6 @@ absl::Status NullArgument(const char* name) {
   return absl::InvalidArgumentError(absl::StrCat(name, " is NULL"));
 }
 
-// Text parameters are checked here, before any store is touched, so that a
-// bad one is reported under the C parameter's name and nothing is written.
-absl::string_view CheckedText(const char* name, const char* data, size_t size,
-                              absl::Status* error) {
-  absl::string_view text(data, size);
-  if (!IsValidUtf8(text)) {
-    Keep(absl::InvalidArgumentError(absl::StrCat(name, " is not valid UTF-8")),
-         error);
-    return {};
-  }
-  return text;
-}
-
 }  // namespace
 
 absl::string_view Parse(const Text& spec, absl::Status* error) {
@@ -38,12 +25,12 @@ absl::string_view Parse(const Text& spec, absl::Status* error) {
     Keep(NullArgument(spec.name), error);
     return {};
   }
-  return CheckedText(spec.name, spec.data, spec.size, error);
+  return absl::string_view(spec.data, spec.size);
 }
 
 absl::string_view Parse(const OptionalText& spec, absl::Status* error) {
   if (spec.data == nullptr) return spec.fallback;
-  return CheckedText(spec.name, spec.data, spec.size, error);
+  return absl::string_view(spec.data, spec.size);
 }
 
 absl::string_view Parse(const Json& spec, absl::Status* error) {

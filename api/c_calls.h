@@ -24,22 +24,24 @@ namespace c_abi {
 
 // Argument specs: a C (pointer, length) pair and the parameter's name, for
 // the error message. The length is the truth: bytes after it are not read,
-// a NUL byte inside it is part of the value.
+// a NUL byte inside it is part of the value. Only NULL is refused here: what
+// a valid id, text or JSON payload is (UTF-8, WTF-8 for a lone surrogate, id
+// rules) is Storage's to say, once for every caller, before it writes.
 
-// UTF-8 text that must be given (NULL is INVALID_ARGUMENT).
+// Text that must be given (NULL is INVALID_ARGUMENT).
 struct Text {
   const char* name;
   const char* data;
   size_t size;
 };
-// UTF-8 text that may be NULL (Python's None), which means `fallback`.
+// Text that may be NULL (Python's None), which means `fallback`.
 struct OptionalText {
   const char* name;
   const char* data;
   size_t size;
   absl::string_view fallback;
 };
-// JSON text that must be given; the Storage method parses and checks it.
+// JSON text that must be given.
 struct Json {
   const char* name;
   const char* data;

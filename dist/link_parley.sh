@@ -36,7 +36,11 @@ done
   -Wl,--as-needed "${absl_shared[@]}" -lprotobuf \
   -lsqlite3 -lpq -lz -lstdc++ -lm -latomic -pthread
 
-"$cc" -r -nostdlib -o "$tmp/combined.o" \
+# --force-group-allocation: COMDAT groups (inline functions, templates)
+# become plain sections here. Kept as groups, their signatures (local after
+# objcopy) would still be merged with an application's copies of the same
+# inline code, discarding the archive's section its local references need.
+"$cc" -r -nostdlib -o "$tmp/combined.o" -Wl,--force-group-allocation \
   -Wl,--whole-archive "$root" -Wl,--no-whole-archive \
   -Wl,--start-group "$@" "$system"/libabsl_*.a "$system/libprotobuf.a" \
   -Wl,--end-group

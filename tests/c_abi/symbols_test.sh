@@ -29,4 +29,8 @@ check static_defines_only_parley_globals bash -c "
 check static_defines_every_declared_function bash -c "
   diff <(nm --defined-only '$archive' | awk '\$2 == \"T\" {print \$3}' | sort) \
     '$WORK/declared'"
+# COMDAT groups left in the archive would be merged with an application's
+# copies of the same inline code, dropping sections the archive needs.
+check static_has_no_comdat_groups bash -c "
+  ! readelf -S -W '$archive' | grep -q ' GROUP '"
 finish
