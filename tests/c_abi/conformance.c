@@ -426,6 +426,98 @@ static void async_forms(void) {
   report(w.calls == 23, "async_each_callback_ran_once", NULL);
 }
 
+/* ---- Threads and closing ---------------------------------------------------
+ */
+
+static pthread_mutex_t counted_mu = PTHREAD_MUTEX_INITIALIZER;
+static int counted_ok = 0;
+static int counted_calls = 0;
+
+static void on_counted(void* context, parley_result* result) {
+  (void)context;
+  pthread_mutex_lock(&counted_mu);
+  counted_calls++;
+  if (parley_result_code(result) == PARLEY_OK) counted_ok++;
+  pthread_mutex_unlock(&counted_mu);
+  parley_result_free(result);
+}
+
+/* How many messages conversation `id` of `s` holds. */
+static int message_count(parley_storage* s, const char* id) {
+  parley_result* r = parley_get_conversation(s, id, strlen(id));
+  int count = 0;
+  const char* json = parley_result_json(r, NULL);
+  for (const char* at = json; at != NULL && (at = strstr(at, "\"role\":"));
+       at++) {
+    count++;
+  }
+  parley_result_free(r);
+  return count;
+}
+
+enum { kThreads = 4, kCallsPerThread = 25 };
+
+static void* append_from_thread(void* unused) {
+  (void)unused;
+  for (int i = 0; i < kCallsPerThread; i++) {
+    parley_result_free(parley_add_user_message(store, S("t1"), S("sync")));
+    parley_result* queued = parley_add_user_message_async(
+        store, S("t1"), S("async"), on_counted, NULL);
+    if (queued != NULL) on_counted(NULL, queued); /* counted as not OK */
+  }
+  return NULL;
+}
+
+/* Sync and _async calls from several threads at once on one store: none is
+ * lost. Then parley_close on a store with calls still queued: every one runs
+ * (its callback exactly once) before the store goes. */
+static void threads_and_close(const char* second_url) {
+  parley_result_free(
+      parley_create_conversation(store, S("t1"), S("u7"), NULL, 0));
+  pthread_t threads[kThreads];
+  for (int i = 0; i < kThreads; i++) {
+    pthread_create(&threads[i], NULL, append_from_thread, NULL);
+  }
+  for (int i = 0; i < kThreads; i++) pthread_join(threads[i], NULL);
+  /* The _async appends may still be running: wait for their callbacks. */
+  for (;;) {
+    pthread_mutex_lock(&counted_mu);
+    const int done = counted_calls;
+    pthread_mutex_unlock(&counted_mu);
+    if (done == kThreads * kCallsPerThread) break;
+    parley_result_free(parley_count_user_conversations(store, S("u7")));
+  }
+  report(counted_ok == kThreads * kCallsPerThread,
+         "threads_async_calls_all_succeed", NULL);
+  report(message_count(store, "t1") == 2 * kThreads * kCallsPerThread,
+         "threads_no_message_lost", NULL);
+
+  parley_storage* other =
+      parley_open(second_url, strlen(second_url), "{\"workers\":1}", NULL);
+  if (other == NULL) {
+    report(0, "close_runs_every_queued_call", "cannot open the second store");
+    return;
+  }
+  parley_result_free(
+      parley_create_conversation(other, S("q1"), S("u8"), NULL, 0));
+  counted_calls = counted_ok = 0;
+  int queued = 0;
+  for (int i = 0; i < 40; i++) {
+    parley_result* r =
+        parley_add_user_message_async(other, S("q1"), S("x"), on_counted, NULL);
+    if (r == NULL) queued++;
+    parley_result_free(r);
+  }
+  parley_close(other); /* no waiting before it: close drains */
+  report(queued == 40 && counted_calls == 40 && counted_ok == 40,
+         "close_runs_every_queued_call", NULL);
+  other = parley_open(second_url, strlen(second_url), NULL, NULL);
+  report(other != NULL && message_count(other, "q1") == 40,
+         "close_wrote_every_queued_call", NULL);
+  parley_result_free(parley_delete_conversation(other, S("q1")));
+  parley_close(other);
+}
+
 /* ---- Bad input -------------------------------------------------------------
  */
 
@@ -608,6 +700,7 @@ int main(int argc, char** argv) {
   conversations();
   profiles_and_subscriptions();
   async_forms();
+  threads_and_close(argv[2]);
   bad_input(argv[2]);
   parley_close(store);
   return failures == 0 ? 0 : 1;
