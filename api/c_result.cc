@@ -5,6 +5,8 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/str_format.h"
+#include "absl/strings/string_view.h"
 #include "api/storage.h"
 #include "storage/json_value.h"
 #include "storage/record_json.h"
@@ -32,6 +34,34 @@ JsonValue SummaryToJson(const ConversationSummary& summary) {
   return object;
 }
 
+// An error message as C callers can use it: NUL-terminated text that is
+// valid UTF-8. Messages name the record, and a backend may quote an id or
+// text that is neither (a NUL byte, invalid UTF-8 given to a read): such
+// bytes are shown as \0 and \xNN.
+std::string SafeMessage(absl::string_view message) {
+  std::string safe;
+  safe.reserve(message.size());
+  for (size_t i = 0; i < message.size();) {
+    const unsigned char byte = static_cast<unsigned char>(message[i]);
+    const size_t length = byte < 0x80    ? 1
+                          : byte >= 0xF0 ? 4
+                          : byte >= 0xE0 ? 3
+                                         : 2;
+    if (byte == 0) {
+      safe += "\\0";
+      ++i;
+    } else if (i + length <= message.size() &&
+               IsValidUtf8(message.substr(i, length))) {
+      safe.append(message.data() + i, length);
+      i += length;
+    } else {
+      safe += absl::StrFormat("\\x%02X", byte);
+      ++i;
+    }
+  }
+  return safe;
+}
+
 }  // namespace
 
 parley_result* OutOfMemoryResult() {
@@ -55,7 +85,7 @@ parley_result* StatusResult(const absl::Status& status) {
       IsCommitOutcomeUnknown(status)
           ? PARLEY_COMMIT_OUTCOME_UNKNOWN
           : static_cast<parley_code>(static_cast<int>(status.code()));
-  return ErrorResult(code, std::string(status.message()));
+  return ErrorResult(code, SafeMessage(status.message()));
 }
 
 parley_result* ValueResult(std::string json) {

@@ -33,7 +33,8 @@ parley_result* OutOfMemoryResult();
 // An error result with `code` and `message`. Never NULL.
 parley_result* ErrorResult(parley_code code, std::string message);
 // The result of a failed call: its code (PARLEY_COMMIT_OUTCOME_UNKNOWN for
-// IsCommitOutcomeUnknown) and message. REQUIRES: !status.ok().
+// IsCommitOutcomeUnknown) and message, made valid UTF-8 without NUL bytes.
+// REQUIRES: !status.ok().
 parley_result* StatusResult(const absl::Status& status);
 // A PARLEY_OK result holding `json`.
 parley_result* ValueResult(std::string json);

@@ -601,6 +601,16 @@ static void bad_input(const char* second_url) {
   expect_error("bad_utf8_id", parley_get_conversation(store, S("c\xff")),
                PARLEY_INVALID_ARGUMENT, "not valid UTF-8");
 
+  /* A read given invalid UTF-8 may reach the store, which may quote it in
+   * its error (PostgreSQL does): the message still comes back as text. */
+  parley_result* quoted = parley_list_conversations(store, S("u\xff\0"));
+  size_t quoted_length = 0;
+  const char* quoted_message = parley_result_message(quoted, &quoted_length);
+  report(strchr(quoted_message, '\xff') == NULL &&
+             strlen(quoted_message) == quoted_length,
+         "error_message_is_text_without_nul", describe(quoted));
+  parley_result_free(quoted);
+
   expect_rejected("bad_json_stage", "c1", before,
                   parley_add_assistant_message(store, S("c1"), S("[1,"),
                                                S("[]"), S("{}"), NULL, 0),
