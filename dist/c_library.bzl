@@ -1,17 +1,26 @@
 """parley_c_library: libparley.so.N and libparley.a from a cc_library.
 
 Why not cc_binary(linkshared = True): the core's stand-ins link Abseil and
-protobuf as Debian's shared libraries (-labsl_*, -lprotobuf), and a cc_binary
-inherits those flags. The shipped library must instead carry its own copy of
-both, hidden, so that an application linking other versions of them does not
-clash. This rule takes the same PIC objects Bazel built for the cc_library,
-links them once with Debian's static (PIC) Abseil and protobuf archives into
-one relocatable object, makes every symbol but parley_* local, and builds the
-shared library (soname libparley.so.N, a version script) and the archive from
-that object (link_parley.sh).
+protobuf as -labsl_* / -lprotobuf, and a cc_binary inherits those flags,
+while libparley.a must carry its own, hidden copies of both. This rule takes
+the PIC archives Bazel builds for the cc_library and its dependencies (always
+in the optimized configuration) and hands them to link_parley.sh, which links
+libparley.so.N (soname, version script: only parley_* exported) and a
+self-contained libparley.a; its comment says what each one holds and why.
 """
 
 load("@bazel_tools//tools/cpp:toolchain_utils.bzl", "find_cpp_toolchain")
+
+# The shipped library is always built optimized, whatever -c the command
+# gave: `bazel run //:install` must not install a debug build.
+def _optimized_impl(settings, attr):
+    return {"//command_line_option:compilation_mode": "opt"}
+
+_optimized = transition(
+    implementation = _optimized_impl,
+    inputs = [],
+    outputs = ["//command_line_option:compilation_mode"],
+)
 
 def _project_archives(dep):
     root = []
@@ -29,9 +38,10 @@ def _project_archives(dep):
 
 def _parley_c_library_impl(ctx):
     cc_toolchain = find_cpp_toolchain(ctx)
-    root, others = _project_archives(ctx.attr.dep)
+    dep = ctx.attr.dep[0]  # an attribute with a transition is a list
+    root, others = _project_archives(dep)
     if len(root) != 1:
-        fail("expected one archive for %s, got %s" % (ctx.attr.dep.label, root))
+        fail("expected one archive for %s, got %s" % (dep.label, root))
     shared = ctx.actions.declare_file("libparley.so." + ctx.attr.abi_version)
     static = ctx.actions.declare_file("libparley.a")
 
@@ -65,13 +75,20 @@ def _parley_c_library_impl(ctx):
 parley_c_library = rule(
     implementation = _parley_c_library_impl,
     attrs = {
-        "dep": attr.label(mandatory = True, providers = [CcInfo]),
+        "dep": attr.label(
+            mandatory = True,
+            providers = [CcInfo],
+            cfg = _optimized,
+        ),
         "version_script": attr.label(mandatory = True, allow_single_file = True),
         "abi_version": attr.string(mandatory = True),
         "_link_script": attr.label(
             default = ":link_parley",
             executable = True,
             cfg = "exec",
+        ),
+        "_allowlist_function_transition": attr.label(
+            default = "@bazel_tools//tools/allowlists/function_transition_allowlist",
         ),
         "_cc_toolchain": attr.label(
             default = "@bazel_tools//tools/cpp:current_cc_toolchain",
