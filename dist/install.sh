@@ -7,7 +7,7 @@
 # is taken from the folder `bazel run` was started in.
 set -euo pipefail
 
-# Must match parley_version() (api/parley_c.cc); //tests/c_abi checks it.
+# Must match parley_version() (api/parley_c_open.cc); //tests/c_abi checks it.
 readonly VERSION="1.0.0"
 readonly ABI_VERSION="1"
 
