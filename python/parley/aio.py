@@ -32,17 +32,8 @@ def current():
     return AsyncStore(_default.handle())
 
 
-_start = AsyncStore._start
-
 _calls.define(globals(), '''
 async def {NAME}({SIG}):
-    return await _start(_Shim(_default.handle()),
-                        _calls.PREP["{NAME}"]({ARGS}))
+    return await AsyncStore(_default.handle())._start(
+        _calls.PREP["{NAME}"]({ARGS}))
 ''', None)
-
-
-class _Shim:
-    __slots__ = ("_handle",)
-
-    def __init__(self, handle):
-        self._handle = handle

@@ -25,12 +25,5 @@ def {NAME}({SIG}):
 ''', None)
 
 
-def _store_call(prepared, _call=Store._call):
-    return _call(_Shim(_default.handle()), prepared)
-
-
-class _Shim:
-    __slots__ = ("_handle",)
-
-    def __init__(self, handle):
-        self._handle = handle
+def _store_call(prepared):
+    return Store(_default.handle())._call(prepared)
