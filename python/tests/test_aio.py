@@ -127,8 +127,29 @@ def test_event_loop_never_stalls(backend, url, capsys):
     assert worst_async < 0.25, worst_async
 
 
+async def _pg_connections_async(app_name):
+    import asyncpg
+    from parley_test_urls import postgres_base_url
+    c = await asyncpg.connect(postgres_base_url())
+    try:
+        return await c.fetchval(
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1",
+            app_name)
+    finally:
+        await c.close()
+
+
+def _pg_connections(app_name):
+    return asyncio.run(_pg_connections_async(app_name))
+
+
 def test_cancellation_leaks_nothing_and_never_half_applies(backend, url):
     n = 400
+    app_name = None
+    if backend == "postgresql":
+        # Name the store's connections, to count them on the server after.
+        app_name = "parley_cancel_%d" % id(url)
+        url += "&application_name=" + app_name
 
     async def main():
         async with parley.aio.open(url, workers=4) as s:
@@ -173,6 +194,10 @@ def test_cancellation_leaks_nothing_and_never_half_applies(backend, url):
             burst = await asyncio.gather(*[s.count_user_conversations("u2")
                                            for _ in range(64)])
             assert len(set(burst)) == 1
+            if app_name:
+                # No more than the pool (5 + 10) and the pipeline (4) hold.
+                held = await _pg_connections_async(app_name)
+                assert 0 < held <= 19, held
             return cancelled
         # leaving the block closed the store after every queued call ran
 
@@ -180,6 +205,13 @@ def test_cancellation_leaks_nothing_and_never_half_applies(backend, url):
     assert cancelled > 0
     gc.collect()
     assert _aio_store.pending_calls() == 0
+    if app_name:
+        # Closed after the storm: the server sees none of its connections.
+        for _ in range(100):
+            if _pg_connections(app_name) == 0:
+                break
+            time.sleep(0.05)
+        assert _pg_connections(app_name) == 0
 
 
 def test_cancelled_before_start_never_queues(url):
@@ -203,6 +235,7 @@ def test_results_after_loop_closed_are_freed(url):
             loop.run_until_complete(asyncio.sleep(0))
             fut = asyncio.ensure_future(a.create_conversation("z%d" % i, "u"),
                                         loop=loop)
+            fut._log_destroy_pending = False   # left pending on purpose
             loop.run_until_complete(asyncio.sleep(0))
         loop.close()
         del fut
