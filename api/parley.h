@@ -141,8 +141,9 @@ PARLEY_EXPORT const char* parley_code_name(parley_code code);
 /* ---- Results ----------------------------------------------------------- */
 
 PARLEY_EXPORT parley_code parley_result_code(const parley_result* result);
-/* The error message, NUL-terminated ("" for PARLEY_OK); its length (without
- * the NUL) in *length when length is not NULL. */
+/* The error message, NUL-terminated valid UTF-8 with no NUL inside ("" for
+ * PARLEY_OK; bytes of an id or text it quotes that are neither show as \0 or
+ * \xNN); its length (without the NUL) in *length when length is not NULL. */
 PARLEY_EXPORT const char* parley_result_message(const parley_result* result,
                                                 size_t* length);
 /* The call's value as JSON text, NUL-terminated (no NUL occurs inside: JSON
@@ -157,7 +158,9 @@ PARLEY_EXPORT void parley_result_free(parley_result* result);
 /* Opens the store `url` names (json:DIR, sqlite:///FILE, postgresql://...:
  * README lists every form and option). `options_json` may be NULL or a JSON
  * object of: "workers" (threads for _async calls, default 8),
- * "max_queued" (default 4096), "upgrade_schema" (default true).
+ * "max_queued" (default 4096), "upgrade_schema" (default true); another
+ * key, a count below 1 or a value of another type is
+ * PARLEY_INVALID_ARGUMENT.
  * Returns NULL on failure, with *error set to the reason when error is not
  * NULL (the caller frees it). */
 PARLEY_EXPORT parley_storage* parley_open(const char* url, size_t url_length,

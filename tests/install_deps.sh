@@ -13,7 +13,11 @@ PACKAGES=(
   libgtest-dev libgmock-dev
   postgresql            # a throwaway server for the tests
   python3               # checks against CPython's json module
+  python3-venv python3-cffi python3-pytest   # the Python package and its tests
+  python3-fastapi python3-httpx             # examples/fastapi_chat and its tests
+  python3-sqlalchemy python3-asyncpg python3-aiosqlite  # bench/python baseline
   clang-14 libclang-rt-14-dev pkg-config  # tests/fuzz: libFuzzer, sanitizers
+  cmake                 # tests/c_abi: an application built with CMake
 )
 
 missing=()

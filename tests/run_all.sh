@@ -69,6 +69,48 @@ PY
   passed=$((passed + tests - failures))
   failed=$((failed + failures + errors))
 done
+# ---- Python package (issue 13) -----------------------------------------
+# The wheel (//python:wheel) installed into a fresh venv of Debian's python3,
+# as README says, then pytest on python/tests and the example app's tests,
+# against the same PostgreSQL server. Their JUnit counts are added; a pytest
+# that cannot run, or reports nothing (exit 5), counts as one failure, and a
+# skipped test counts as failed (none may skip).
+py_tmp="$(mktemp -d)"
+py_root="$PWD"
+py_ok=0
+if bazel build "${BAZEL_FLAGS[@]}" //python:wheel \
+   && /usr/bin/python3 -m venv --system-site-packages "$py_tmp/venv" \
+   && "$py_tmp/venv/bin/pip" install -q --no-index \
+        "$(bazel info bazel-bin 2>/dev/null)"/python/parley-*.whl; then
+  (cd "$py_tmp" && "$py_tmp/venv/bin/python" -m pytest -q -p no:cacheprovider \
+      --junitxml="$py_tmp/pytest.xml" \
+      "$py_root/python/tests" "$py_root/examples/fastapi_chat/tests")
+  py_rc=$?
+  if [ -f "$py_tmp/pytest.xml" ] && { [ $py_rc -eq 0 ] || [ $py_rc -eq 1 ]; }; then
+    read -r py_tests py_bad < <(/usr/bin/python3 - "$py_tmp/pytest.xml" <<'PY'
+import sys, xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1]).getroot()
+suites = [root] if root.tag == "testsuite" else root.findall("testsuite")
+cases = [c for s in suites for c in s.findall("testcase")]
+bad = sum(1 for c in cases if c.find("failure") is not None
+          or c.find("error") is not None or c.find("skipped") is not None)
+print(len(cases), bad)
+PY
+    )
+    if [ "${py_tests:-0}" -gt 0 ]; then
+      passed=$((passed + py_tests - py_bad))
+      failed=$((failed + py_bad))
+      py_ok=1
+    fi
+  fi
+fi
+if [ $py_ok -eq 0 ]; then
+  echo "run_all: the Python tests did not run (wheel, venv or pytest failed)" >&2
+  failed=$((failed + 1))
+fi
+rm -rf "$py_tmp"
+# ---- end of the Python package's section --------------------------------
+
 if [ $pg_started -eq 0 ]; then
   failed=$((failed + 1))  # the server itself is a failure, not a skip
 fi
