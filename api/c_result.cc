@@ -20,20 +20,6 @@ absl::StatusOr<std::string> Compact(absl::StatusOr<JsonValue> json) {
   return WriteCompactJson(*json);
 }
 
-JsonValue SummaryToJson(const ConversationSummary& summary) {
-  JsonValue object = JsonValue::Object();
-  object.Set("id", JsonValue::String(summary.id()));
-  object.Set("created_at", JsonValue::String(summary.created_at()));
-  object.Set("title", JsonValue::String(summary.title()));
-  object.Set("starred", JsonValue::Bool(summary.starred()));
-  object.Set("message_count", JsonValue::Integer(summary.message_count()));
-  object.Set("expires_at", summary.has_expires_at()
-                               ? JsonValue::String(summary.expires_at())
-                               : JsonValue::Null());
-  object.Set("is_visible", JsonValue::Bool(summary.is_visible()));
-  return object;
-}
-
 // An error message as C callers can use it: NUL-terminated text that is
 // valid UTF-8. Messages name the record, and a backend may quote an id or
 // text that is neither (a NUL byte, invalid UTF-8 given to a read): such
@@ -116,7 +102,9 @@ absl::StatusOr<std::string> EncodeValue(
   JsonValue array = JsonValue::Array();
   array.array().reserve(summaries.size());
   for (const ConversationSummary& s : summaries) {
-    array.array().push_back(SummaryToJson(s));
+    absl::StatusOr<JsonValue> summary = SummaryToJson(s);
+    if (!summary.ok()) return summary.status();
+    array.array().push_back(*std::move(summary));
   }
   return WriteCompactJson(array);
 }
