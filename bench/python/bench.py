@@ -284,6 +284,11 @@ def main():
                                         res["parley.aio"][phase].ops / b,
                                         res["parley.storage"][phase].ops / b,
                                         baseline))
+                if backend == "json" and JsonModule.torn_reads:
+                    print("json W=%d json.dump module: %d scans met a file "
+                          "half-written by another thread (skipped)" % (
+                              w, JsonModule.torn_reads))
+                    JsonModule.torn_reads = 0
                 tot = {s: sum(r[p].n for p in PHASES) /
                        sum(r[p].seconds for p in PHASES) for s, r in res.items()}
                 print("%s W=%d all phases: parley.aio %.0f ops/s, parley.storage "

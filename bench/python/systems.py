@@ -29,12 +29,29 @@ class JsonModule:
         for d in (self.conv, self.prof, self.subs):
             os.makedirs(d, exist_ok=True)
 
+    torn_reads = 0   # scans that met a file another thread was rewriting
+
     @staticmethod
     def _load(path):
         if not os.path.exists(path):
             return None
         with open(path) as f:
             return json.load(f)
+
+    def _scan(self, folder):
+        """Every record of `folder`, as the original listed them; a file
+        caught half-written by another thread (open("w") truncates first:
+        the original's race) is skipped and counted."""
+        out = []
+        for name in os.listdir(folder):
+            try:
+                rec = self._load(os.path.join(folder, name))
+            except ValueError:
+                JsonModule.torn_reads += 1
+                continue
+            if rec is not None:
+                out.append((os.path.join(folder, name), rec))
+        return out
 
     @staticmethod
     def _save(path, obj):
@@ -72,8 +89,7 @@ class JsonModule:
         return s
 
     def update_subscription_by_stripe_id(self, stripe_subscription_id, data):
-        for name in os.listdir(self.subs):
-            s = self._load(os.path.join(self.subs, name))
+        for _, s in self._scan(self.subs):
             if s.get("stripe_subscription_id") == stripe_subscription_id:
                 return self.update_subscription(s["user_id"], data)
         return None
@@ -131,8 +147,7 @@ class JsonModule:
 
     def list_conversations(self, user_id=None):
         out = []
-        for name in os.listdir(self.conv):
-            c = self._load(os.path.join(self.conv, name))
+        for _, c in self._scan(self.conv):
             if user_id and c.get("user_id") != user_id:
                 continue
             out.append({"id": c["id"], "created_at": c["created_at"],
@@ -146,9 +161,7 @@ class JsonModule:
 
     def restore_all_expired_reports(self, user_id):
         n = 0
-        for name in os.listdir(self.conv):
-            path = os.path.join(self.conv, name)
-            c = self._load(path)
+        for path, c in self._scan(self.conv):
             if c.get("user_id") == user_id and (
                     c.get("expires_at") or not c.get("is_visible", True)):
                 c["is_visible"] = True
