@@ -104,11 +104,21 @@ def test_unknown_keys_through_every_update_function(store):
 
 def test_save_conversation_keeps_odd_types_of_known_keys(store):
     rec = {"id": "c1", "user_id": "u1", "created_at": "2025-12-04T10:11:12",
-           "title": None, "starred": 1, "messages": ["text", 5, None],
+           "title": None, "starred": 1, "messages": [{"role": "user"}],
            "report_cycle": 2.0, "is_visible": 0, "expires_at": None}
     store.save_conversation(rec)
     got = store.get_conversation("c1")
     assert same(got, rec)
+
+
+def test_save_conversation_refuses_messages_that_are_not_objects(store):
+    # Appends and counts need message objects on every backend (README,
+    # "Differences from the original"): refused up front, nothing stored.
+    for messages in (["text", 5, None], "text", None):
+        rec = {"id": "c2", "user_id": "u1", "messages": messages}
+        with pytest.raises(parley.InvalidArgumentError, match="messages"):
+            store.save_conversation(rec)
+        assert store.get_conversation("c2") is None
 
 
 def test_empty_containers(store):
