@@ -19,6 +19,7 @@ import threading
 
 from . import _calls, _errors
 from ._ffi import NULL, ffi, lib, outcome, take_result
+from ._store import OpenStore
 
 _pending = {}          # id(context) -> context, until its callback ran
 _pending_lock = threading.Lock()
@@ -78,33 +79,15 @@ def pending_calls():
         return len(_pending)
 
 
-class AsyncStore:
+class AsyncStore(OpenStore):
     """An open store whose calls are coroutines. parley.aio.open(url); also
     `async with`, which closes it at the end."""
-
-    def __init__(self, handle):
-        self._handle = handle
-
-    @property
-    def url(self):
-        return self._handle.redacted_url
-
-    @property
-    def backend(self):
-        return self._handle.backend
-
-    @property
-    def closed(self):
-        return self._handle.closed
 
     async def aclose(self):
         """Closes the store after every queued call ran (in a thread, so the
         loop keeps running)."""
         await asyncio.get_running_loop().run_in_executor(
             None, self._handle.close)
-
-    def close(self):
-        self._handle.close()
 
     async def __aenter__(self):
         return self

@@ -98,11 +98,9 @@ _FUNCS = {"parley_" + name: getattr(lib, "parley_" + name)
           for name in _calls.NAMES}
 
 
-class Store:
-    """An open store: parley.open(url), or parley.open() for $DATABASE_URL
-    (./data when unset). The original module's functions are its methods.
-    A context manager: leaving the block closes it. Safe to use from many
-    threads; close() waits for calls in progress."""
+class OpenStore:
+    """What Store and parley.aio's AsyncStore share: the open handle and what
+    it tells about the store."""
 
     def __init__(self, handle):
         self._handle = handle
@@ -123,6 +121,13 @@ class Store:
 
     def close(self):
         self._handle.close()
+
+
+class Store(OpenStore):
+    """An open store: parley.open(url), or parley.open() for $DATABASE_URL
+    (./data when unset). The original module's functions are its methods.
+    A context manager: leaving the block closes it. Safe to use from many
+    threads; close() waits for calls in progress."""
 
     def __enter__(self):
         return self
