@@ -24,7 +24,8 @@
 # (the URL alone) and `env` (the export line, to `source`). It listens on
 # 127.0.0.1 only, on a free port, and asks for a password there
 # (scram-sha-256), so the tests exercise the real password path. The role
-# `parley` owns database `parley_test` and may create databases; its password
+# `parley` owns database `parley_test` and may create databases and roles
+# (each store behind tests/pgbouncer_test_server.sh is a role); its password
 # is random per start. The unix socket trusts local users, but it sits in a
 # folder only the server's user can enter.
 #
@@ -150,7 +151,7 @@ start() {
   local psql=("$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$PG_TEST_DIR"
     -p "$port" -U postgres -d postgres)
   if ! as_server_user "${psql[@]}" >/dev/null <<SQL; then
-CREATE ROLE $ROLE LOGIN CREATEDB PASSWORD '$password';
+CREATE ROLE $ROLE LOGIN CREATEDB CREATEROLE PASSWORD '$password';
 CREATE DATABASE $DB OWNER $ROLE;
 SQL
     dump_log
