@@ -12,6 +12,8 @@ PACKAGES=(
   libpq-dev
   libgtest-dev libgmock-dev
   postgresql            # a throwaway server for the tests
+  pgbouncer             # tests through a pooler (tests/pgbouncer_test_server.sh)
+  openssl               # tests over TLS: a CA and server certificate per run
   python3               # checks against CPython's json module
   clang-14 libclang-rt-14-dev pkg-config  # tests/fuzz: libFuzzer, sanitizers
 )

@@ -26,6 +26,7 @@ marker="$(mktemp)"
 # PostgreSQL test fails saying so: they never skip, and this run fails.
 export PG_TEST_DIR="/tmp/parley-pg-run-$$"
 cleanup() {
+  bash tests/pgbouncer_test_server.sh stop >/dev/null 2>&1 || true
   bash tests/pg_test_server.sh stop >/dev/null 2>&1 || true
   rm -f "$marker"
 }
@@ -38,9 +39,21 @@ else
   echo "run_all: the test PostgreSQL server did not start (log above)" >&2
   unset TEST_POSTGRES_URL
 fi
+# PgBouncer in front of it (transaction and session mode) for the tests
+# that go through a pooler; the same rule: no PgBouncer fails this run.
+pgb_started=0
+if [ $pg_started -eq 1 ] && pgb_env="$(bash tests/pgbouncer_test_server.sh start)"; then
+  eval "$pgb_env"
+  pgb_started=1
+else
+  echo "run_all: PgBouncer did not start (log above)" >&2
+  unset TEST_PGBOUNCER_TRANSACTION_URL TEST_PGBOUNCER_SESSION_URL
+fi
 sleep 1
 
-bazel test "${BAZEL_FLAGS[@]}" --keep_going --test_env=TEST_POSTGRES_URL //...
+bazel test "${BAZEL_FLAGS[@]}" --keep_going --test_env=TEST_POSTGRES_URL \
+  --test_env=TEST_PGBOUNCER_TRANSACTION_URL --test_env=TEST_PGBOUNCER_SESSION_URL \
+  //...
 bazel_rc=$?
 
 testlogs="$(bazel info bazel-testlogs 2>/dev/null)"
@@ -71,6 +84,9 @@ PY
 done
 if [ $pg_started -eq 0 ]; then
   failed=$((failed + 1))  # the server itself is a failure, not a skip
+fi
+if [ $pgb_started -eq 0 ]; then
+  failed=$((failed + 1))  # so is PgBouncer
 fi
 if [ $bazel_rc -ne 0 ] && [ $failed -eq 0 ]; then
   failed=1  # bazel failed for a reason no report shows
