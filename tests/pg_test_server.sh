@@ -31,6 +31,14 @@
 #
 # fsync is off: a crash loses the data, which is all throwaway.
 #
+# TLS: `start` makes a throwaway CA and a server certificate for localhost and
+# 127.0.0.1 with openssl (in $PG_TEST_DIR/tls), and the server accepts TLS
+# (ssl=on) besides plain connections; TEST_POSTGRES_URL sets no sslmode, so
+# libpq's default (prefer) applies. `start` also prints
+# TEST_POSTGRES_TLS_DIR ($PG_TEST_DIR-ca, readable by anyone, since a test in
+# Bazel's sandbox cannot enter $PG_TEST_DIR): ca.crt there is the CA to trust
+# (sslrootcert), other_ca.crt a CA that signed nothing of this server's.
+#
 # The server's cluster_name is its folder: Bazel passes only
 # TEST_POSTGRES_URL to a test, so a test that stops and starts the server
 # (tests/reliability/server_fault_test.cc) asks it `SHOW cluster_name`.
@@ -70,6 +78,44 @@ is_running() {
 print_env() {
   [ -f "$PG_TEST_DIR/url" ] || die "no server in $PG_TEST_DIR; run: $0 start"
   echo "export TEST_POSTGRES_URL='$(cat "$PG_TEST_DIR/url")'"
+  echo "export TEST_POSTGRES_TLS_DIR='$PG_TEST_DIR-ca'"
+}
+
+# A CA, a server certificate it signs (localhost, 127.0.0.1), and a second,
+# unrelated CA, all valid for two days; the server's key readable by the
+# server's user only.
+make_tls() {
+  command -v openssl >/dev/null || die "openssl not found; install the openssl package"
+  local tls="$PG_TEST_DIR/tls"
+  mkdir -p "$tls"
+  local ec=(-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes)
+  {
+    openssl req -x509 "${ec[@]}" -keyout "$tls/ca.key" -out "$tls/ca.crt" \
+      -days 2 -subj "/CN=Parley test CA" &&
+      openssl req -x509 "${ec[@]}" -keyout "$tls/other_ca.key" \
+        -out "$tls/other_ca.crt" -days 2 -subj "/CN=Parley other CA" &&
+      openssl req "${ec[@]}" -keyout "$tls/server.key" -out "$tls/server.csr" \
+        -subj "/CN=localhost" &&
+      printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' >"$tls/server.ext" &&
+      openssl x509 -req -in "$tls/server.csr" -CA "$tls/ca.crt" \
+        -CAkey "$tls/ca.key" -CAcreateserial -out "$tls/server.crt" -days 2 \
+        -extfile "$tls/server.ext"
+  } >"$PG_TEST_DIR/openssl.log" 2>&1 || {
+    cat "$PG_TEST_DIR/openssl.log" >&2
+    die "openssl could not make the test certificates"
+  }
+  rm -f "$tls/ca.key" "$tls/other_ca.key" "$tls/server.csr"
+  chmod 755 "$tls"
+  chmod 644 "$tls/ca.crt" "$tls/other_ca.crt" "$tls/server.crt"
+  chmod 600 "$tls/server.key"
+  if [ "$(id -u)" -eq 0 ]; then
+    chown -R "${PG_TEST_USER:-postgres}:" "$tls"
+  fi
+  rm -rf "$PG_TEST_DIR-ca"
+  mkdir -p "$PG_TEST_DIR-ca"
+  cp "$tls/ca.crt" "$tls/other_ca.crt" "$PG_TEST_DIR-ca/"
+  chmod 755 "$PG_TEST_DIR-ca"
+  chmod 644 "$PG_TEST_DIR-ca/ca.crt" "$PG_TEST_DIR-ca/other_ca.crt"
 }
 
 free_port() {
@@ -94,6 +140,8 @@ start_postmaster() {
         -c cluster_name=$PG_TEST_DIR \
         -c max_connections=300 -c shared_buffers=32MB \
         -c fsync=off -c synchronous_commit=off -c full_page_writes=off \
+        -c ssl=on -c ssl_cert_file=$PG_TEST_DIR/tls/server.crt \
+        -c ssl_key_file=$PG_TEST_DIR/tls/server.key \
         ${PG_TEST_SERVER_OPTS:-}" \
     start >/dev/null 2>&1
 }
@@ -129,6 +177,7 @@ start() {
     die "initdb failed"
   fi
   rm -f "$pwfile"
+  make_tls
 
   local port="" attempt
   for attempt in 1 2 3 4 5; do
@@ -171,7 +220,7 @@ SQL
   fi
   (umask 077 && printf '%s\n' "$url" >"$PG_TEST_DIR/url.tmp" &&
     mv "$PG_TEST_DIR/url.tmp" "$PG_TEST_DIR/url")
-  (umask 077 && printf "export TEST_POSTGRES_URL='%s'\n" "$url" >"$PG_TEST_DIR/env")
+  (umask 077 && print_env >"$PG_TEST_DIR/env")
   start_restarter
   echo "pg_test_server: PostgreSQL $(as_server_user "$PG_BIN/postgres" -V |
     awk '{print $3}') on 127.0.0.1:$port, folder $PG_TEST_DIR" >&2
@@ -189,6 +238,7 @@ stop_quietly() {
   if [ -d "$PG_TEST_DIR" ]; then
     rm -rf "$PG_TEST_DIR"
   fi
+  rm -rf "$PG_TEST_DIR-ca"
 }
 
 stop() {

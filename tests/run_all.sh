@@ -52,6 +52,7 @@ fi
 sleep 1
 
 bazel test "${BAZEL_FLAGS[@]}" --keep_going --test_env=TEST_POSTGRES_URL \
+  --test_env=TEST_POSTGRES_TLS_DIR \
   --test_env=TEST_PGBOUNCER_TRANSACTION_URL --test_env=TEST_PGBOUNCER_SESSION_URL \
   //...
 bazel_rc=$?
