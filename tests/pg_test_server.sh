@@ -10,6 +10,10 @@
 #   bash tests/pg_test_server.sh start-server  # start it again, on the
 #                                        #   same port with the same role
 #                                        #   and password
+#   bash tests/pg_test_server.sh kill-server   # SIGKILL the postmaster (a
+#                                        #   crash: no shutdown checkpoint;
+#                                        #   start-server then runs crash
+#                                        #   recovery)
 #
 # Bazel kills every process a test leaves behind, and a postmaster that a
 # test started is one of them. So `start` also leaves a small restarter
@@ -43,7 +47,8 @@
 # TEST_POSTGRES_URL to a test, so a test that stops and starts the server
 # (tests/reliability/server_fault_test.cc) asks it `SHOW cluster_name`.
 #
-# PG_TEST_SERVER_OPTS adds server options ("-c log_statement=all").
+# PG_TEST_SERVER_OPTS adds server options ("-c log_statement=all"); `start`
+# keeps them in the folder, so start-server uses them again.
 #
 # PostgreSQL refuses to run as root; run as root, this script runs the server
 # as the `postgres` system user (PG_TEST_USER to choose another).
@@ -142,7 +147,7 @@ start_postmaster() {
         -c fsync=off -c synchronous_commit=off -c full_page_writes=off \
         -c ssl=on -c ssl_cert_file=$PG_TEST_DIR/tls/server.crt \
         -c ssl_key_file=$PG_TEST_DIR/tls/server.key \
-        ${PG_TEST_SERVER_OPTS:-}" \
+        $(cat "$PG_TEST_DIR/server_opts" 2>/dev/null || true)" \
     start >/dev/null 2>&1
 }
 
@@ -177,6 +182,7 @@ start() {
     die "initdb failed"
   fi
   rm -f "$pwfile"
+  printf '%s\n' "${PG_TEST_SERVER_OPTS:-}" >"$PG_TEST_DIR/server_opts"
   make_tls
 
   local port="" attempt
@@ -268,10 +274,35 @@ start_server() {
   local port
   port="$(sed -E 's|.*@127\.0\.0\.1:([0-9]+)/.*|\1|' "$PG_TEST_DIR/url")"
   [[ "$port" =~ ^[0-9]+$ ]] || die "no port in $PG_TEST_DIR/url"
-  if ! start_postmaster "$port"; then
-    dump_log
-    die "the server did not start again on port $port"
-  fi
+  # After a kill-server, the killed postmaster's children may hold its
+  # shared memory for a moment (they exit once they see it gone), and the
+  # new postmaster refuses to start until then: try again, for up to 30 s.
+  local attempt
+  for attempt in $(seq 60); do
+    if start_postmaster "$port"; then
+      return 0
+    fi
+    sleep 0.5
+  done
+  dump_log
+  die "the server did not start again on port $port"
+}
+
+# SIGKILLs the postmaster (its children exit when they see it gone) and
+# waits until it is gone; the folder stays, for start-server.
+kill_server() {
+  [ -f "$PG_TEST_DIR/url" ] || die "no server in $PG_TEST_DIR; run: $0 start"
+  [ -f "$DATA/postmaster.pid" ] || die "no postmaster.pid in $DATA"
+  local pid
+  pid="$(head -n 1 "$DATA/postmaster.pid")"
+  [[ "$pid" =~ ^[0-9]+$ ]] || die "no process id in $DATA/postmaster.pid"
+  kill -9 "$pid" 2>/dev/null || die "cannot kill the postmaster ($pid)"
+  local polls
+  for polls in $(seq 100); do
+    kill -0 "$pid" 2>/dev/null || return 0
+    sleep 0.1
+  done
+  die "the postmaster ($pid) is still there 10 s after SIGKILL"
 }
 
 # Runs serve_restarts in the background, detached from this script's
@@ -330,6 +361,7 @@ case "${1:-}" in
   env) print_env ;;
   stop-server) stop_server ;;
   start-server) request_start ;;
+  kill-server) kill_server ;;
   serve-restarts) serve_restarts ;;
   status)
     if is_running; then
@@ -339,7 +371,7 @@ case "${1:-}" in
     fi
     ;;
   *)
-    echo "usage: $0 start|stop|env|status|stop-server|start-server" >&2
+    echo "usage: $0 start|stop|env|status|stop-server|start-server|kill-server" >&2
     exit 2
     ;;
 esac

@@ -126,6 +126,10 @@ absl::Status PostgresAdmin::AwaitSessionsAtMost(
   }
 }
 
+absl::StatusOr<std::string> PostgresAdmin::Setting(absl::string_view name) {
+  return QueryValue("SELECT current_setting($1)", name);
+}
+
 absl::StatusOr<int> PostgresAdmin::CountBusySessionsOfRole(
     absl::string_view user) {
   absl::StatusOr<std::string> count = QueryValue(

@@ -54,6 +54,9 @@ class PostgresAdmin {
   static absl::StatusOr<int> CountPgBouncerClients(
       const std::string& bouncer_url, absl::string_view user);
 
+  // A server setting's current value (current_setting(name)).
+  absl::StatusOr<std::string> Setting(absl::string_view name);
+
   // The server's folder ($PG_TEST_DIR of tests/pg_test_server.sh, which
   // makes it the server's cluster_name). NotFound when the server was
   // started some other way.
