@@ -15,6 +15,9 @@
 //    acknowledged appends are counted and printed (the deployment's choice);
 //  - a store whose URL lists only the old primary fails at once with
 //    Unavailable naming the refused connection.
+// And `parley migrate` into a primary killed mid-copy leaves the promoted
+// server without any of the copy (one transaction), and a rerun against it
+// completes and verifies.
 // The pair is started and stopped by the test itself (a guard stops it
 // however the test ends); it runs as the server's user, so the test is local.
 #include <sys/wait.h>
@@ -36,6 +39,8 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -43,6 +48,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/reliability/store_files.h"
+#include "tests/temp_dir.h"
 #include "tests/reliability/subprocess.h"
 #include "tests/status_matchers.h"
 
@@ -302,6 +308,106 @@ void FailOver(bool synchronous) {
       error_counts.empty() ? "none" : absl::StrJoin(error_counts, ", ").c_str(),
       absl::ToDoubleSeconds(slowest), absl::ToDoubleSeconds(first_write),
       static_cast<long long>(unknown_stored), absl::ToDoubleSeconds(old_took));
+}
+
+struct CliResult {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr
+};
+
+// Runs the CLI to its end (at most 120 s).
+CliResult RunCli(std::vector<std::string> args) {
+  std::vector<std::string> argv = {"/bin/sh", "-c", "exec \"$0\" \"$@\" 2>&1",
+                                   RunfilePath("cli/parley")};
+  argv.insert(argv.end(), args.begin(), args.end());
+  Subprocess process(argv);
+  std::vector<std::string> lines;
+  const absl::Time deadline = absl::Now() + absl::Seconds(120);
+  while (absl::Now() < deadline && process.ReadLinesUntil(deadline, &lines)) {
+  }
+  if (absl::Now() >= deadline) process.Kill();
+  const int status = process.Wait();
+  CliResult result;
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+  result.output = absl::StrJoin(lines, "\n");
+  return result;
+}
+
+// The count `parley info` shows for `kind` ("conversations"), -1 if none.
+int64_t InfoCount(const std::string& output, absl::string_view kind) {
+  for (absl::string_view line : absl::StrSplit(output, '\n')) {
+    if (absl::ConsumePrefix(&line, absl::StrCat(kind, ":"))) {
+      int64_t n = -1;
+      if (absl::SimpleAtoi(absl::StripAsciiWhitespace(line), &n)) return n;
+    }
+  }
+  return -1;
+}
+
+TEST(FailoverTest, MigrationIntoAKilledPrimaryLeavesNothingAndRerunVerifies) {
+  const std::string folder =
+      absl::StrCat("/tmp/parley-pg-failover-", getpid(), "-migrate");
+  PairGuard guard(folder);
+  ScriptResult started = RunPairScript(folder, {"start", "sync"});
+  ASSERT_TRUE(started.status.ok()) << started.status;
+  const std::string url =
+      Exported(started.lines, "FAILOVER_URL") + "&connect_timeout=2";
+  const std::string standby_url = Exported(started.lines, "FAILOVER_STANDBY_URL");
+
+  // A source big enough that the copy takes seconds (SQLite, unsynced: it
+  // is made only to be read).
+  const std::string source =
+      "sqlite:///" + FreshTempDir("failover_source") + "/source.db";
+  CliResult demo = RunCli({"demo", "--url", source + "?synchronous=off",
+                           "--users", "300", "--conversations", "5",
+                           "--exchanges", "3"});
+  ASSERT_EQ(demo.exit_code, 0) << demo.output;
+
+  Subprocess migrate({"/bin/sh", "-c", "exec \"$0\" \"$@\" 2>&1",
+                      RunfilePath("cli/parley"), "migrate", "--from", source,
+                      "--to", url, "--verify"});
+  std::vector<std::string> lines;
+  ASSERT_TRUE(migrate.ReadLinesUntil(absl::Now() + absl::Milliseconds(1500),
+                                     &lines))
+      << "the migration ended before the primary was killed:\n"
+      << absl::StrJoin(lines, "\n");
+  ScriptResult killed = RunPairScript(folder, {"kill-primary"});
+  ASSERT_TRUE(killed.status.ok()) << killed.status;
+  ScriptResult promoted = RunPairScript(folder, {"promote"});
+  ASSERT_TRUE(promoted.status.ok()) << promoted.status;
+  const absl::Time deadline = absl::Now() + absl::Seconds(60);
+  while (absl::Now() < deadline && migrate.ReadLinesUntil(deadline, &lines)) {
+  }
+  if (absl::Now() >= deadline) migrate.Kill();
+  const int status = migrate.Wait();
+  const int exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+  EXPECT_NE(exit_code, 0) << absl::StrJoin(lines, "\n");
+  EXPECT_NE(exit_code, 128) << "the migration hung or died";
+
+  // The promoted server holds none of the copy.
+  CliResult info = RunCli({"info", "--url", standby_url});
+  ASSERT_EQ(info.exit_code, 0) << info.output;
+  EXPECT_EQ(InfoCount(info.output, "profiles"), 0) << info.output;
+  EXPECT_EQ(InfoCount(info.output, "conversations"), 0) << info.output;
+  EXPECT_EQ(InfoCount(info.output, "messages"), 0) << info.output;
+
+  // Run again, against the same URL (the new primary answers it).
+  const absl::Time rerun_start = absl::Now();
+  CliResult rerun = RunCli({"migrate", "--from", source, "--to", url, "--verify"});
+  EXPECT_EQ(rerun.exit_code, 0) << rerun.output;
+  EXPECT_THAT(rerun.output, HasSubstr("verify: no differences"));
+  CliResult after = RunCli({"info", "--url", standby_url});
+  EXPECT_EQ(InfoCount(after.output, "conversations"), 1500) << after.output;
+  std::printf(
+      "RELIABILITY failover migrate: primary killed mid-copy (1500 "
+      "conversations), migrate exit %d, promoted server then held %lld "
+      "conversations and %lld messages; rerun exit %d in %.1f s, verified, "
+      "%lld conversations\n",
+      exit_code,
+      static_cast<long long>(InfoCount(info.output, "conversations")),
+      static_cast<long long>(InfoCount(info.output, "messages")),
+      rerun.exit_code, absl::ToDoubleSeconds(absl::Now() - rerun_start),
+      static_cast<long long>(InfoCount(after.output, "conversations")));
 }
 
 TEST(FailoverTest, SynchronousReplicationLosesNothing) {
