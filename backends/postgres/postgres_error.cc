@@ -45,6 +45,20 @@ bool IsTlsRefused(absl::string_view message) {
   return false;
 }
 
+// The server has no connection left for us (53300, which libpq reports
+// without its SQLSTATE at connect time): max_connections, the slots kept for
+// superusers, or the role's or database's CONNECTION LIMIT. Checked before
+// IsLoginRefused, whose `role "` would otherwise take "too many connections
+// for role" for a refused login: this one heals once a connection closes.
+bool IsOutOfConnections(absl::string_view message) {
+  for (absl::string_view full :
+       {"too many connections", "sorry, too many clients already",
+        "remaining connection slots are reserved"}) {
+    if (absl::StrContains(message, full)) return true;
+  }
+  return false;
+}
+
 absl::StatusCode CodeForSqlState(absl::string_view state) {
   const absl::string_view sqlstate_class = state.substr(0, 2);
   if (state == "23505") return absl::StatusCode::kAlreadyExists;
@@ -116,7 +130,8 @@ absl::Status PostgresStatus(const PGresult* result_or_null, const PGconn* conn,
       (!has_state || code == absl::StatusCode::kUnknown)) {
     // libpq gives a refused login no SQLSTATE either; its text is the
     // server's (28P01, 28000) or libpq's own. Retrying never heals it.
-    code = IsLoginRefused(message) ? absl::StatusCode::kPermissionDenied
+    code = IsOutOfConnections(message) ? absl::StatusCode::kResourceExhausted
+           : IsLoginRefused(message)   ? absl::StatusCode::kPermissionDenied
            : IsTlsRefused(message) ? absl::StatusCode::kFailedPrecondition
                                    : absl::StatusCode::kUnavailable;
   }
