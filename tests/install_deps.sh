@@ -12,6 +12,8 @@ PACKAGES=(
   libpq-dev
   libgtest-dev libgmock-dev
   postgresql            # a throwaway server for the tests
+  pgbouncer             # tests through a pooler (tests/pgbouncer_test_server.sh)
+  openssl               # tests over TLS: a CA and server certificate per run
   python3               # checks against CPython's json module
   python3-venv python3-cffi python3-pytest   # the Python package and its tests
   python3-fastapi python3-httpx             # examples/fastapi_chat and its tests

@@ -10,6 +10,10 @@
 #   bash tests/pg_test_server.sh start-server  # start it again, on the
 #                                        #   same port with the same role
 #                                        #   and password
+#   bash tests/pg_test_server.sh kill-server   # SIGKILL the postmaster (a
+#                                        #   crash: no shutdown checkpoint;
+#                                        #   start-server then runs crash
+#                                        #   recovery)
 #
 # Bazel kills every process a test leaves behind, and a postmaster that a
 # test started is one of them. So `start` also leaves a small restarter
@@ -24,17 +28,27 @@
 # (the URL alone) and `env` (the export line, to `source`). It listens on
 # 127.0.0.1 only, on a free port, and asks for a password there
 # (scram-sha-256), so the tests exercise the real password path. The role
-# `parley` owns database `parley_test` and may create databases; its password
+# `parley` owns database `parley_test` and may create databases and roles
+# (each store behind tests/pgbouncer_test_server.sh is a role); its password
 # is random per start. The unix socket trusts local users, but it sits in a
 # folder only the server's user can enter.
 #
 # fsync is off: a crash loses the data, which is all throwaway.
 #
+# TLS: `start` makes a throwaway CA and a server certificate for localhost and
+# 127.0.0.1 with openssl (in $PG_TEST_DIR/tls), and the server accepts TLS
+# (ssl=on) besides plain connections; TEST_POSTGRES_URL sets no sslmode, so
+# libpq's default (prefer) applies. `start` also prints
+# TEST_POSTGRES_TLS_DIR ($PG_TEST_DIR-ca, readable by anyone, since a test in
+# Bazel's sandbox cannot enter $PG_TEST_DIR): ca.crt there is the CA to trust
+# (sslrootcert), other_ca.crt a CA that signed nothing of this server's.
+#
 # The server's cluster_name is its folder: Bazel passes only
 # TEST_POSTGRES_URL to a test, so a test that stops and starts the server
 # (tests/reliability/server_fault_test.cc) asks it `SHOW cluster_name`.
 #
-# PG_TEST_SERVER_OPTS adds server options ("-c log_statement=all").
+# PG_TEST_SERVER_OPTS adds server options ("-c log_statement=all"); `start`
+# keeps them in the folder, so start-server uses them again.
 #
 # PostgreSQL refuses to run as root; run as root, this script runs the server
 # as the `postgres` system user (PG_TEST_USER to choose another).
@@ -69,6 +83,44 @@ is_running() {
 print_env() {
   [ -f "$PG_TEST_DIR/url" ] || die "no server in $PG_TEST_DIR; run: $0 start"
   echo "export TEST_POSTGRES_URL='$(cat "$PG_TEST_DIR/url")'"
+  echo "export TEST_POSTGRES_TLS_DIR='$PG_TEST_DIR-ca'"
+}
+
+# A CA, a server certificate it signs (localhost, 127.0.0.1), and a second,
+# unrelated CA, all valid for two days; the server's key readable by the
+# server's user only.
+make_tls() {
+  command -v openssl >/dev/null || die "openssl not found; install the openssl package"
+  local tls="$PG_TEST_DIR/tls"
+  mkdir -p "$tls"
+  local ec=(-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes)
+  {
+    openssl req -x509 "${ec[@]}" -keyout "$tls/ca.key" -out "$tls/ca.crt" \
+      -days 2 -subj "/CN=Parley test CA" &&
+      openssl req -x509 "${ec[@]}" -keyout "$tls/other_ca.key" \
+        -out "$tls/other_ca.crt" -days 2 -subj "/CN=Parley other CA" &&
+      openssl req "${ec[@]}" -keyout "$tls/server.key" -out "$tls/server.csr" \
+        -subj "/CN=localhost" &&
+      printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' >"$tls/server.ext" &&
+      openssl x509 -req -in "$tls/server.csr" -CA "$tls/ca.crt" \
+        -CAkey "$tls/ca.key" -CAcreateserial -out "$tls/server.crt" -days 2 \
+        -extfile "$tls/server.ext"
+  } >"$PG_TEST_DIR/openssl.log" 2>&1 || {
+    cat "$PG_TEST_DIR/openssl.log" >&2
+    die "openssl could not make the test certificates"
+  }
+  rm -f "$tls/ca.key" "$tls/other_ca.key" "$tls/server.csr"
+  chmod 755 "$tls"
+  chmod 644 "$tls/ca.crt" "$tls/other_ca.crt" "$tls/server.crt"
+  chmod 600 "$tls/server.key"
+  if [ "$(id -u)" -eq 0 ]; then
+    chown -R "${PG_TEST_USER:-postgres}:" "$tls"
+  fi
+  rm -rf "$PG_TEST_DIR-ca"
+  mkdir -p "$PG_TEST_DIR-ca"
+  cp "$tls/ca.crt" "$tls/other_ca.crt" "$PG_TEST_DIR-ca/"
+  chmod 755 "$PG_TEST_DIR-ca"
+  chmod 644 "$PG_TEST_DIR-ca/ca.crt" "$PG_TEST_DIR-ca/other_ca.crt"
 }
 
 free_port() {
@@ -93,7 +145,9 @@ start_postmaster() {
         -c cluster_name=$PG_TEST_DIR \
         -c max_connections=300 -c shared_buffers=32MB \
         -c fsync=off -c synchronous_commit=off -c full_page_writes=off \
-        ${PG_TEST_SERVER_OPTS:-}" \
+        -c ssl=on -c ssl_cert_file=$PG_TEST_DIR/tls/server.crt \
+        -c ssl_key_file=$PG_TEST_DIR/tls/server.key \
+        $(cat "$PG_TEST_DIR/server_opts" 2>/dev/null || true)" \
     start >/dev/null 2>&1
 }
 
@@ -128,6 +182,8 @@ start() {
     die "initdb failed"
   fi
   rm -f "$pwfile"
+  printf '%s\n' "${PG_TEST_SERVER_OPTS:-}" >"$PG_TEST_DIR/server_opts"
+  make_tls
 
   local port="" attempt
   for attempt in 1 2 3 4 5; do
@@ -150,7 +206,7 @@ start() {
   local psql=("$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$PG_TEST_DIR"
     -p "$port" -U postgres -d postgres)
   if ! as_server_user "${psql[@]}" >/dev/null <<SQL; then
-CREATE ROLE $ROLE LOGIN CREATEDB PASSWORD '$password';
+CREATE ROLE $ROLE LOGIN CREATEDB CREATEROLE PASSWORD '$password';
 CREATE DATABASE $DB OWNER $ROLE;
 SQL
     dump_log
@@ -170,7 +226,7 @@ SQL
   fi
   (umask 077 && printf '%s\n' "$url" >"$PG_TEST_DIR/url.tmp" &&
     mv "$PG_TEST_DIR/url.tmp" "$PG_TEST_DIR/url")
-  (umask 077 && printf "export TEST_POSTGRES_URL='%s'\n" "$url" >"$PG_TEST_DIR/env")
+  (umask 077 && print_env >"$PG_TEST_DIR/env")
   start_restarter
   echo "pg_test_server: PostgreSQL $(as_server_user "$PG_BIN/postgres" -V |
     awk '{print $3}') on 127.0.0.1:$port, folder $PG_TEST_DIR" >&2
@@ -188,6 +244,7 @@ stop_quietly() {
   if [ -d "$PG_TEST_DIR" ]; then
     rm -rf "$PG_TEST_DIR"
   fi
+  rm -rf "$PG_TEST_DIR-ca"
 }
 
 stop() {
@@ -217,10 +274,35 @@ start_server() {
   local port
   port="$(sed -E 's|.*@127\.0\.0\.1:([0-9]+)/.*|\1|' "$PG_TEST_DIR/url")"
   [[ "$port" =~ ^[0-9]+$ ]] || die "no port in $PG_TEST_DIR/url"
-  if ! start_postmaster "$port"; then
-    dump_log
-    die "the server did not start again on port $port"
-  fi
+  # After a kill-server, the killed postmaster's children may hold its
+  # shared memory for a moment (they exit once they see it gone), and the
+  # new postmaster refuses to start until then: try again, for up to 30 s.
+  local attempt
+  for attempt in $(seq 60); do
+    if start_postmaster "$port"; then
+      return 0
+    fi
+    sleep 0.5
+  done
+  dump_log
+  die "the server did not start again on port $port"
+}
+
+# SIGKILLs the postmaster (its children exit when they see it gone) and
+# waits until it is gone; the folder stays, for start-server.
+kill_server() {
+  [ -f "$PG_TEST_DIR/url" ] || die "no server in $PG_TEST_DIR; run: $0 start"
+  [ -f "$DATA/postmaster.pid" ] || die "no postmaster.pid in $DATA"
+  local pid
+  pid="$(head -n 1 "$DATA/postmaster.pid")"
+  [[ "$pid" =~ ^[0-9]+$ ]] || die "no process id in $DATA/postmaster.pid"
+  kill -9 "$pid" 2>/dev/null || die "cannot kill the postmaster ($pid)"
+  local polls
+  for polls in $(seq 100); do
+    kill -0 "$pid" 2>/dev/null || return 0
+    sleep 0.1
+  done
+  die "the postmaster ($pid) is still there 10 s after SIGKILL"
 }
 
 # Runs serve_restarts in the background, detached from this script's
@@ -279,6 +361,7 @@ case "${1:-}" in
   env) print_env ;;
   stop-server) stop_server ;;
   start-server) request_start ;;
+  kill-server) kill_server ;;
   serve-restarts) serve_restarts ;;
   status)
     if is_running; then
@@ -288,7 +371,7 @@ case "${1:-}" in
     fi
     ;;
   *)
-    echo "usage: $0 start|stop|env|status|stop-server|start-server" >&2
+    echo "usage: $0 start|stop|env|status|stop-server|start-server|kill-server" >&2
     exit 2
     ;;
 esac

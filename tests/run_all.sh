@@ -25,8 +25,11 @@ marker="$(mktemp)"
 # end. If it cannot start, TEST_POSTGRES_URL stays unset, and every
 # PostgreSQL test fails saying so: they never skip, and this run fails.
 export PG_TEST_DIR="/tmp/parley-pg-run-$$"
+PG_CRASH_DIR="/tmp/parley-pg-crash-$$"
 cleanup() {
+  bash tests/pgbouncer_test_server.sh stop >/dev/null 2>&1 || true
   bash tests/pg_test_server.sh stop >/dev/null 2>&1 || true
+  PG_TEST_DIR="$PG_CRASH_DIR" bash tests/pg_test_server.sh stop >/dev/null 2>&1 || true
   rm -f "$marker"
 }
 trap cleanup EXIT
@@ -38,9 +41,33 @@ else
   echo "run_all: the test PostgreSQL server did not start (log above)" >&2
   unset TEST_POSTGRES_URL
 fi
+# A second, durable server (fsync on) that //tests/reliability:server_crash_test
+# SIGKILLs and restarts; the same rule again.
+crash_started=0
+if crash_env="$(PG_TEST_DIR="$PG_CRASH_DIR" PG_TEST_SERVER_OPTS="-c fsync=on -c synchronous_commit=on -c full_page_writes=on" \
+  bash tests/pg_test_server.sh start)"; then
+  export TEST_POSTGRES_CRASH_URL="$(cat "$PG_CRASH_DIR/url")"
+  crash_started=1
+else
+  echo "run_all: the durable PostgreSQL server did not start (log above)" >&2
+  unset TEST_POSTGRES_CRASH_URL
+fi
+# PgBouncer in front of it (transaction and session mode) for the tests
+# that go through a pooler; the same rule: no PgBouncer fails this run.
+pgb_started=0
+if [ $pg_started -eq 1 ] && pgb_env="$(bash tests/pgbouncer_test_server.sh start)"; then
+  eval "$pgb_env"
+  pgb_started=1
+else
+  echo "run_all: PgBouncer did not start (log above)" >&2
+  unset TEST_PGBOUNCER_TRANSACTION_URL TEST_PGBOUNCER_SESSION_URL
+fi
 sleep 1
 
-bazel test "${BAZEL_FLAGS[@]}" --keep_going --test_env=TEST_POSTGRES_URL //...
+bazel test "${BAZEL_FLAGS[@]}" --keep_going --test_env=TEST_POSTGRES_URL \
+  --test_env=TEST_POSTGRES_TLS_DIR --test_env=TEST_POSTGRES_CRASH_URL \
+  --test_env=TEST_PGBOUNCER_TRANSACTION_URL --test_env=TEST_PGBOUNCER_SESSION_URL \
+  //...
 bazel_rc=$?
 
 testlogs="$(bazel info bazel-testlogs 2>/dev/null)"
@@ -113,6 +140,12 @@ rm -rf "$py_tmp"
 
 if [ $pg_started -eq 0 ]; then
   failed=$((failed + 1))  # the server itself is a failure, not a skip
+fi
+if [ $pgb_started -eq 0 ]; then
+  failed=$((failed + 1))  # so is PgBouncer
+fi
+if [ $crash_started -eq 0 ]; then
+  failed=$((failed + 1))  # and the durable server
 fi
 if [ $bazel_rc -ne 0 ] && [ $failed -eq 0 ]; then
   failed=1  # bazel failed for a reason no report shows

@@ -21,12 +21,27 @@ absl::StatusOr<std::unique_ptr<Backend>> OpenPostgresBackend(
         "database URL ", url.Redacted(), ": not a postgresql:// URL"));
   }
   ASSIGN_OR_RETURN(const PoolOptions pool_options, ReadPoolOptions(url));
-  ASSIGN_OR_RETURN(const postgres::PostgresConnectParams params,
+  ASSIGN_OR_RETURN(postgres::PostgresConnectParams params,
                    postgres::PostgresConnectParams::FromUrl(url));
+  bool pipeline_wanted =
+      params.pipeline() &&
+      options.schema_policy != BackendOptions::SchemaPolicy::kInspectOnly;
+  if (pipeline_wanted &&
+      (!params.pipeline_given() || !params.prepared_statements_given())) {
+    // Behind a pooler in transaction mode, the pipeline's statements could
+    // land on server sessions other clients use: one connection first, to
+    // see whether a pooler answers (it is closed again; the pool opens its
+    // own as needed).
+    ASSIGN_OR_RETURN(std::unique_ptr<postgres::PostgresConnection> probe,
+                     postgres::PostgresConnection::Open(params));
+    if (probe->behind_pooler()) {
+      params = params.ForPooler();
+      pipeline_wanted = params.pipeline();
+    }
+  }
   auto pool = std::make_unique<postgres::PostgresPool>(params, pool_options);
   std::unique_ptr<sql::PlanRunner> pipeline;
-  if (params.pipeline() &&
-      options.schema_policy != BackendOptions::SchemaPolicy::kInspectOnly) {
+  if (pipeline_wanted) {
     ASSIGN_OR_RETURN(pipeline, postgres::PostgresPipeline::Open(
                                    params, params.pipeline_connections()));
   }

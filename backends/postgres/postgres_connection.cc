@@ -120,12 +120,14 @@ absl::StatusOr<PostgresConnectParams> PostgresConnectParams::FromUrl(
       absl::StatusOr<bool> enabled = ParseBoolOption(key, value);
       if (!enabled.ok()) return enabled.status();
       params.prepared_statements_ = *enabled;
+      params.prepared_statements_given_ = true;
       continue;
     }
     if (key == "pipeline") {
       absl::StatusOr<bool> enabled = ParseBoolOption(key, value);
       if (!enabled.ok()) return enabled.status();
       params.pipeline_ = *enabled;
+      params.pipeline_given_ = true;
       continue;
     }
     if (key == "pipeline_connections") {
@@ -160,6 +162,13 @@ absl::StatusOr<PostgresConnectParams> PostgresConnectParams::FromUrl(
   return params;
 }
 
+PostgresConnectParams PostgresConnectParams::ForPooler() const {
+  PostgresConnectParams params = *this;
+  if (!params.prepared_statements_given_) params.prepared_statements_ = false;
+  if (!params.pipeline_given_) params.pipeline_ = false;
+  return params;
+}
+
 absl::StatusOr<std::unique_ptr<PostgresConnection>> PostgresConnection::Open(
     const PostgresConnectParams& params) {
   std::vector<const char*> keywords;
@@ -189,19 +198,33 @@ absl::StatusOr<std::unique_ptr<PostgresConnection>> PostgresConnection::Open(
   }
   // TimeZone and DateStyle are set here rather than in the startup packet's
   // `options`, which PgBouncer refuses; it tracks and replays both SETs.
-  ResultPtr result(
-      PQexec(conn.get(), "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, MDY'"));
+  // The same round trip asks the session's process id: a pooler answers the
+  // startup with a process id of its own making (PgBouncer's is random), so
+  // a different one means a pooler stands in between.
+  ResultPtr result(PQexec(conn.get(),
+                          "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, MDY'; "
+                          "SELECT pg_backend_pid()"));
   if (!IsOkResult(result.get())) {
     return ScrubStatus(PostgresStatus(result.get(), conn.get(), context),
                        params.password_);
   }
-  return std::unique_ptr<PostgresConnection>(
-      new PostgresConnection(std::move(conn), params.prepared_statements_));
+  int server_pid = 0;
+  const bool behind_pooler =
+      PQntuples(result.get()) != 1 ||
+      !absl::SimpleAtoi(PQgetvalue(result.get(), 0, 0), &server_pid) ||
+      server_pid != PQbackendPID(conn.get());
+  const bool prepared_statements =
+      params.prepared_statements_ &&
+      (!behind_pooler || params.prepared_statements_given_);
+  return std::unique_ptr<PostgresConnection>(new PostgresConnection(
+      std::move(conn), prepared_statements, behind_pooler));
 }
 
-PostgresConnection::PostgresConnection(ConnPtr conn, bool prepared_statements)
+PostgresConnection::PostgresConnection(ConnPtr conn, bool prepared_statements,
+                                       bool behind_pooler)
     : conn_(std::move(conn)),
       prepared_statements_(prepared_statements),
+      behind_pooler_(behind_pooler),
       opened_at_(absl::Now()) {}
 
 PostgresConnection::~PostgresConnection() = default;
@@ -223,7 +246,17 @@ absl::StatusOr<std::string> PostgresConnection::Prepared(const std::string& sql,
   ResultPtr result(PQprepare(conn_.get(), name.c_str(), sql.c_str(), n_params,
                              /*paramTypes=*/nullptr));
   if (!IsOkResult(result.get())) {
-    return PostgresStatus(result.get(), conn_.get(), "prepare statement");
+    absl::Status status =
+        PostgresStatus(result.get(), conn_.get(), "prepare statement");
+    if (SqlState(result.get()) == "42P05") {
+      // Another client's statement of that name on this server session:
+      // only a transaction-mode pooler shares a session like that.
+      return absl::FailedPreconditionError(absl::StrCat(
+          status.message(),
+          "; a pooler in transaction mode (PgBouncer) shares server sessions "
+          "between clients: remove prepared_statements=true from the URL"));
+    }
+    return status;
   }
   prepared_.emplace(sql, name);
   return name;

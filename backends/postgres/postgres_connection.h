@@ -39,11 +39,22 @@ class PostgresConnectParams {
   // False when the URL says prepared_statements=false: every statement is
   // then sent with its parameters in one round trip (PQexecParams) and
   // nothing is kept on the server, as PgBouncer's transaction mode needs.
+  // Left unsaid, it is true, except behind a connection pooler (see
+  // BehindPooler), where it is false.
   bool prepared_statements() const { return prepared_statements_; }
 
   // False when the URL says pipeline=false: every operation then holds a
-  // pooled connection, as read-modify-writes always do.
+  // pooled connection, as read-modify-writes always do. Left unsaid, true
+  // except behind a connection pooler.
   bool pipeline() const { return pipeline_; }
+
+  // Whether the URL said prepared_statements=... / pipeline=... itself.
+  bool prepared_statements_given() const { return prepared_statements_given_; }
+  bool pipeline_given() const { return pipeline_given_; }
+
+  // These parameters as a pooler in front of the server needs them: each of
+  // prepared_statements and pipeline off unless the URL asked for it.
+  PostgresConnectParams ForPooler() const;
   // The connections the pipeline shares among all callers
   // (pipeline_connections, 1 to 64; default 4).
   int pipeline_connections() const { return pipeline_connections_; }
@@ -61,6 +72,8 @@ class PostgresConnectParams {
   std::string redacted_url_;
   bool prepared_statements_ = true;
   bool pipeline_ = true;
+  bool prepared_statements_given_ = false;
+  bool pipeline_given_ = false;
   int pipeline_connections_ = 4;
 };
 
@@ -118,8 +131,17 @@ class PostgresConnection : public sql::SqlConnection {
   // connection is broken; it is then IsBroken().
   absl::Status Ping();
 
-  // The server process serving this connection (pg_backend_pid()).
+  // The server process serving this connection, as libpq was told at
+  // connect time (behind a pooler, a number the pooler made up).
   int BackendPid() const;
+
+  // True when a connection pooler (PgBouncer, or any proxy that answers the
+  // startup itself) stands between us and the server: the process id the
+  // startup reported is not the pg_backend_pid() of the session. Behind one,
+  // consecutive transactions may run on different server sessions, so
+  // server-side prepared statements are not used unless the URL said
+  // prepared_statements=true.
+  bool behind_pooler() const { return behind_pooler_; }
 
   absl::Time opened_at() const { return opened_at_; }
 
@@ -132,7 +154,8 @@ class PostgresConnection : public sql::SqlConnection {
   };
   using ConnPtr = std::unique_ptr<PGconn, ConnDeleter>;
 
-  PostgresConnection(ConnPtr conn, bool prepared_statements);
+  PostgresConnection(ConnPtr conn, bool prepared_statements,
+                     bool behind_pooler);
 
   // Runs a parameterless command (BEGIN, COMMIT, ...) in the simple query
   // protocol.
@@ -144,6 +167,7 @@ class PostgresConnection : public sql::SqlConnection {
 
   ConnPtr conn_;  // null only once OpenNative took it
   const bool prepared_statements_;
+  const bool behind_pooler_;
   const absl::Time opened_at_;
   // SQL text -> name of the statement prepared on the server.
   absl::flat_hash_map<std::string, std::string> prepared_;

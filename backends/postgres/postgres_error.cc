@@ -29,6 +29,36 @@ bool IsLoginRefused(absl::string_view message) {
   return false;
 }
 
+// libpq's messages for a TLS connection its own settings refuse: a server
+// certificate no trusted CA signed, one for another host name, a CA file that
+// is missing, or a server without TLS when sslmode requires it. Like a wrong
+// password, retrying never heals these: the URL or the server must change.
+bool IsTlsRefused(absl::string_view message) {
+  for (absl::string_view refused :
+       {"certificate verify failed", "does not match host name",
+        "root certificate file", "server does not support SSL",
+        "could not get server's host name from server certificate",
+        "SSL error: tlsv1 alert unknown ca", "could not read root certificate",
+        "could not load private key", "certificate present, but not"}) {
+    if (absl::StrContains(message, refused)) return true;
+  }
+  return false;
+}
+
+// The server has no connection left for us (53300, which libpq reports
+// without its SQLSTATE at connect time): max_connections, the slots kept for
+// superusers, or the role's or database's CONNECTION LIMIT. Checked before
+// IsLoginRefused, whose `role "` would otherwise take "too many connections
+// for role" for a refused login: this one heals once a connection closes.
+bool IsOutOfConnections(absl::string_view message) {
+  for (absl::string_view full :
+       {"too many connections", "sorry, too many clients already",
+        "remaining connection slots are reserved"}) {
+    if (absl::StrContains(message, full)) return true;
+  }
+  return false;
+}
+
 absl::StatusCode CodeForSqlState(absl::string_view state) {
   const absl::string_view sqlstate_class = state.substr(0, 2);
   if (state == "23505") return absl::StatusCode::kAlreadyExists;
@@ -100,7 +130,9 @@ absl::Status PostgresStatus(const PGresult* result_or_null, const PGconn* conn,
       (!has_state || code == absl::StatusCode::kUnknown)) {
     // libpq gives a refused login no SQLSTATE either; its text is the
     // server's (28P01, 28000) or libpq's own. Retrying never heals it.
-    code = IsLoginRefused(message) ? absl::StatusCode::kPermissionDenied
+    code = IsOutOfConnections(message) ? absl::StatusCode::kResourceExhausted
+           : IsLoginRefused(message)   ? absl::StatusCode::kPermissionDenied
+           : IsTlsRefused(message) ? absl::StatusCode::kFailedPrecondition
                                    : absl::StatusCode::kUnavailable;
   }
   if (has_state) absl::StrAppend(&message, " (SQLSTATE ", state, ")");

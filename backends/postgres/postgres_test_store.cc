@@ -78,5 +78,84 @@ std::string FreshPostgresUrl() {
   return *url;
 }
 
+absl::StatusOr<std::string> TestPgBouncerUrl(PgBouncerMode mode) {
+  const char* name = mode == PgBouncerMode::kTransaction
+                         ? "TEST_PGBOUNCER_TRANSACTION_URL"
+                         : "TEST_PGBOUNCER_SESSION_URL";
+  const char* url = std::getenv(name);
+  if (url == nullptr || *url == '\0') {
+    return absl::FailedPreconditionError(absl::StrCat(
+        name,
+        " is not set: start a throwaway server and PgBouncer with `eval "
+        "\"$(bash tests/pg_test_server.sh start)\"; eval \"$(bash "
+        "tests/pgbouncer_test_server.sh start)\"` and pass it with "
+        "--test_env"));
+  }
+  return std::string(url);
+}
+
+absl::StatusOr<std::string> NewPgBouncerTestStore(
+    PgBouncerMode mode, absl::string_view extra_options) {
+  absl::StatusOr<std::string> bouncer = TestPgBouncerUrl(mode);
+  if (!bouncer.ok()) return bouncer.status();
+  absl::StatusOr<std::string> base = TestPostgresUrl();
+  if (!base.ok()) return base.status();
+  absl::StatusOr<StorageUrl> url = StorageUrl::Parse(*base);
+  if (!url.ok()) return url.status();
+  absl::StatusOr<postgres::PostgresConnectParams> params =
+      postgres::PostgresConnectParams::FromUrl(*url);
+  if (!params.ok()) return params.status();
+  absl::StatusOr<std::unique_ptr<postgres::PostgresConnection>> connection =
+      postgres::PostgresConnection::Open(*params);
+  if (!connection.ok()) return connection.status();
+
+  static std::atomic<int> counter{0};
+  thread_local absl::BitGen bits;
+  const std::string role =
+      absl::StrFormat("parley_b_%d_%d_%08x", getpid(), counter.fetch_add(1),
+                      absl::Uniform<uint32_t>(bits));
+  const std::string password = absl::StrFormat(
+      "%016x%016x", absl::Uniform<uint64_t>(bits), absl::Uniform<uint64_t>(bits));
+  absl::Status created = (*connection)->ExecuteScript(absl::StrFormat(
+      "CREATE ROLE %1$s LOGIN PASSWORD '%2$s'; GRANT %1$s TO CURRENT_USER; "
+      "CREATE SCHEMA %1$s AUTHORIZATION %1$s; "
+      "ALTER ROLE %1$s SET search_path = %1$s",
+      role, password));
+  if (!created.ok()) return created;
+
+  // tests/pgbouncer_test_server.sh writes postgresql://parley:PW@HOST:PORT/DB.
+  const size_t scheme_end = bouncer->find("://");
+  const size_t at = bouncer->find('@');
+  if (scheme_end == std::string::npos || at == std::string::npos) {
+    return absl::InvalidArgumentError(
+        "the PgBouncer URL has no user@ part to replace");
+  }
+  std::string store = absl::StrCat(bouncer->substr(0, scheme_end + 3), role,
+                                   ":", password, bouncer->substr(at));
+  if (!extra_options.empty()) {
+    absl::StrAppend(&store, store.find('?') == std::string::npos ? "?" : "&",
+                    extra_options);
+  }
+  return store;
+}
+
+namespace {
+std::string FreshPgBouncerUrl(PgBouncerMode mode) {
+  absl::StatusOr<std::string> url = NewPgBouncerTestStore(mode);
+  if (!url.ok()) {
+    ADD_FAILURE() << "no fresh store behind PgBouncer: " << url.status();
+    return "unavailable:no-test-pgbouncer";
+  }
+  return *url;
+}
+}  // namespace
+
+std::string FreshPgBouncerTransactionUrl() {
+  return FreshPgBouncerUrl(PgBouncerMode::kTransaction);
+}
+std::string FreshPgBouncerSessionUrl() {
+  return FreshPgBouncerUrl(PgBouncerMode::kSession);
+}
+
 }  // namespace testing
 }  // namespace parley

@@ -30,6 +30,28 @@ absl::StatusOr<std::string> NewPostgresTestStore(
 // a test failure with the reason and returns a URL that does not open.
 std::string FreshPostgresUrl();
 
+// Which PgBouncer of tests/pgbouncer_test_server.sh a store goes through.
+enum class PgBouncerMode { kTransaction, kSession };
+
+// The PgBouncer URL for `mode` (TEST_PGBOUNCER_TRANSACTION_URL or
+// TEST_PGBOUNCER_SESSION_URL). FailedPrecondition, saying how to start one,
+// when it is unset.
+absl::StatusOr<std::string> TestPgBouncerUrl(PgBouncerMode mode);
+
+// A fresh store reached through PgBouncer. PgBouncer refuses the startup
+// `options` that NewPostgresTestStore uses for the search_path, so each
+// store is instead a new role (made on the server TEST_POSTGRES_URL names)
+// whose own schema is its default search_path (ALTER ROLE ... SET), which
+// the server applies to every session PgBouncer opens for that role. The
+// URL is the PgBouncer URL with that role and its password, and
+// `extra_options` added.
+absl::StatusOr<std::string> NewPgBouncerTestStore(
+    PgBouncerMode mode, absl::string_view extra_options = "");
+
+// NewPgBouncerTestStore for BackendUnderTest::fresh_url.
+std::string FreshPgBouncerTransactionUrl();
+std::string FreshPgBouncerSessionUrl();
+
 }  // namespace testing
 }  // namespace parley
 

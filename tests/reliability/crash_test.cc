@@ -139,11 +139,21 @@ TEST_P(CrashTest, KilledWriterLosesNoAcknowledgedWrite) {
   }
 }
 
+#ifdef PARLEY_CRASH_TEST_THROUGH_PGBOUNCER
+// //tests/reliability:crash_pgbouncer_test: the same kills, PostgreSQL
+// reached through PgBouncer (tests/pgbouncer_test_server.sh) in both modes.
+INSTANTIATE_TEST_SUITE_P(
+    PgBouncer, CrashTest,
+    ::testing::Values(PgBouncerReliabilityBackend(PgBouncerMode::kTransaction),
+                      PgBouncerReliabilityBackend(PgBouncerMode::kSession)),
+    [](const auto& info) { return info.param.name; });
+#else
 INSTANTIATE_TEST_SUITE_P(Backends, CrashTest,
                          ::testing::Values(JsonReliabilityBackend(),
                                            SqliteReliabilityBackend(),
                                            PostgresReliabilityBackend()),
                          [](const auto& info) { return info.param.name; });
+#endif
 
 }  // namespace
 }  // namespace testing

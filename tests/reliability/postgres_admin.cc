@@ -126,6 +126,46 @@ absl::Status PostgresAdmin::AwaitSessionsAtMost(
   }
 }
 
+absl::StatusOr<std::string> PostgresAdmin::Setting(absl::string_view name) {
+  return QueryValue("SELECT current_setting($1)", name);
+}
+
+absl::StatusOr<int> PostgresAdmin::CountBusySessionsOfRole(
+    absl::string_view user) {
+  absl::StatusOr<std::string> count = QueryValue(
+      "SELECT count(*) FROM pg_stat_activity WHERE usename = $1 AND "
+      "state <> 'idle'",
+      user);
+  if (!count.ok()) return count.status();
+  return std::atoi(count->c_str());
+}
+
+absl::StatusOr<int> PostgresAdmin::CountPgBouncerClients(
+    const std::string& bouncer_url, absl::string_view user) {
+  // The admin console is the pseudo-database `pgbouncer`, simple queries
+  // only.
+  const char* keywords[] = {"dbname", "dbname", "connect_timeout", nullptr};
+  const char* values[] = {bouncer_url.c_str(), "pgbouncer", "5", nullptr};
+  ConnPtr conn(PQconnectdbParams(keywords, values, /*expand_dbname=*/1));
+  if (conn == nullptr || PQstatus(conn.get()) != CONNECTION_OK) {
+    return ConnectionError(conn.get(), "connect to PgBouncer's admin console");
+  }
+  ResultPtr result(PQexec(conn.get(), "SHOW CLIENTS"));
+  if (result == nullptr || PQresultStatus(result.get()) != PGRES_TUPLES_OK) {
+    return absl::InternalError(absl::StrCat(
+        "PgBouncer SHOW CLIENTS: ", PQerrorMessage(conn.get())));
+  }
+  const int column = PQfnumber(result.get(), "user");
+  if (column < 0) return absl::InternalError("SHOW CLIENTS has no user column");
+  int count = 0;
+  for (int row = 0; row < PQntuples(result.get()); ++row) {
+    if (absl::string_view(PQgetvalue(result.get(), row, column)) == user) {
+      ++count;
+    }
+  }
+  return count;
+}
+
 absl::StatusOr<std::string> PostgresAdmin::ServerFolder() {
   absl::StatusOr<std::string> name = QueryValue("SHOW cluster_name", "");
   if (!name.ok()) return name.status();

@@ -42,6 +42,21 @@ class PostgresAdmin {
   absl::Status AwaitSessionsAtMost(absl::string_view application_name,
                                    int at_most, absl::Duration timeout);
 
+  // Sessions of role `user` that are not idle (in a statement, or in a
+  // transaction): behind PgBouncer a server session outlives its client,
+  // so this, not CountSessions, says whether a killed client's last
+  // statement is over.
+  absl::StatusOr<int> CountBusySessionsOfRole(absl::string_view user);
+
+  // How many clients of role `user` PgBouncer holds (SHOW CLIENTS on its
+  // admin console), asked through `bouncer_url`
+  // (tests/pgbouncer_test_server.sh's URL, whose role is an admin user).
+  static absl::StatusOr<int> CountPgBouncerClients(
+      const std::string& bouncer_url, absl::string_view user);
+
+  // A server setting's current value (current_setting(name)).
+  absl::StatusOr<std::string> Setting(absl::string_view name);
+
   // The server's folder ($PG_TEST_DIR of tests/pg_test_server.sh, which
   // makes it the server's cluster_name). NotFound when the server was
   // started some other way.

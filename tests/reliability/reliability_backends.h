@@ -15,6 +15,8 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
+#include "absl/time/clock.h"
+#include "backends/postgres/postgres_test_store.h"
 #include "tests/reliability/postgres_admin.h"
 #include "tests/temp_dir.h"
 
@@ -90,6 +92,62 @@ inline ReliabilityBackend PostgresReliabilityBackend() {
             if (!admin.ok()) return admin.status();
             return (*admin)->AwaitSessionsAtMost(
                 ReliabilityApplicationName(url), 0, absl::Seconds(10));
+          }};
+}
+
+// The role of a NewPgBouncerTestStore URL (postgresql://ROLE:PW@...).
+inline std::string PgBouncerStoreRole(absl::string_view url) {
+  const size_t start = url.find("://");
+  if (start == absl::string_view::npos) return "";
+  absl::string_view rest = url.substr(start + 3);
+  return std::string(rest.substr(0, rest.find(':')));
+}
+
+// A new role and schema reached through the test PgBouncer in `mode`
+// (backends/postgres/postgres_test_store.h). A killed client's work is over
+// once PgBouncer holds none of the role's clients and the server none of its
+// sessions in a statement or transaction (PgBouncer keeps idle server
+// sessions pooled; those are not the client's).
+inline ReliabilityBackend PgBouncerReliabilityBackend(PgBouncerMode mode) {
+  return {mode == PgBouncerMode::kTransaction ? "pgbouncer_transaction"
+                                              : "pgbouncer_session",
+          [mode](std::string* url, std::string* folder) {
+            folder->clear();
+            absl::StatusOr<std::string> store = NewPgBouncerTestStore(
+                mode,
+                absl::StrCat("application_name=parley_reliability_", ::getpid()));
+            if (!store.ok()) {
+              ADD_FAILURE() << "no fresh store behind PgBouncer: "
+                            << store.status();
+              *url = "unavailable:no-test-pgbouncer";
+              return;
+            }
+            *url = *store;
+          },
+          [mode](const std::string& url) -> absl::Status {
+            absl::StatusOr<std::string> bouncer = TestPgBouncerUrl(mode);
+            if (!bouncer.ok()) return bouncer.status();
+            absl::StatusOr<std::unique_ptr<PostgresAdmin>> admin =
+                PostgresAdmin::Connect();
+            if (!admin.ok()) return admin.status();
+            const std::string role = PgBouncerStoreRole(url);
+            const absl::Time deadline = absl::Now() + absl::Seconds(10);
+            while (true) {
+              absl::StatusOr<int> clients =
+                  PostgresAdmin::CountPgBouncerClients(*bouncer, role);
+              absl::StatusOr<int> busy = (*admin)->CountBusySessionsOfRole(role);
+              if (clients.ok() && busy.ok() && *clients == 0 && *busy == 0) {
+                return absl::OkStatus();
+              }
+              if (absl::Now() >= deadline) {
+                if (!clients.ok()) return clients.status();
+                if (!busy.ok()) return busy.status();
+                return absl::DeadlineExceededError(absl::StrCat(
+                    *clients, " PgBouncer clients and ", *busy,
+                    " busy server sessions of ", role, " after 10 s"));
+              }
+              absl::SleepFor(absl::Milliseconds(10));
+            }
           }};
 }
 

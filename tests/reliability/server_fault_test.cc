@@ -17,7 +17,18 @@
 // The server is the shared throwaway one of tests/pg_test_server.sh, so the
 // test runs alone (tags "exclusive") and a guard starts the server again
 // however the test ends.
+//
+// Built with PARLEY_SERVER_CRASH_TEST (//tests/reliability:server_crash_test)
+// the same run is a crash instead: the postmaster is SIGKILLed
+// (`pg_test_server.sh kill-server`: no shutdown, no checkpoint) and started
+// again on the same data directory, so crash recovery must replay every
+// acknowledged commit. It runs on a server of its own, durable (fsync=on,
+// synchronous_commit=on, full_page_writes=on), that TEST_POSTGRES_CRASH_URL
+// names (tests/run_all.sh starts it).
 #include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
 
 #include <algorithm>
 #include <atomic>
@@ -64,6 +75,14 @@ constexpr absl::Duration kPause = absl::Milliseconds(5);  // between calls
 constexpr int kMaxCallsPerThread = 5000;
 constexpr absl::Duration kScriptTimeout = absl::Seconds(60);
 
+#ifdef PARLEY_SERVER_CRASH_TEST
+constexpr bool kCrash = true;
+constexpr char kStopCommand[] = "kill-server";
+#else
+constexpr bool kCrash = false;
+constexpr char kStopCommand[] = "stop-server";
+#endif
+
 // Runs `bash tests/pg_test_server.sh <command>` for the server in `folder`.
 absl::Status RunServerScript(const std::string& folder,
                              const std::string& command) {
@@ -89,6 +108,19 @@ absl::Status RunServerScript(const std::string& folder,
         absl::StrCat("pg_test_server.sh ", command, ": wait status ", status));
   }
   return absl::OkStatus();
+}
+
+// How many crash recoveries the server's log (tests/pg_test_server.sh's
+// server.log in its folder) reports.
+int CrashRecoveries(const std::string& folder) {
+  std::ifstream log(folder + "/server.log");
+  int count = 0;
+  for (std::string line; std::getline(log, line);) {
+    if (absl::StrContains(line, "not properly shut down; automatic recovery")) {
+      ++count;
+    }
+  }
+  return count;
 }
 
 // Starts the server again when it leaves scope, whatever the test did: the
@@ -130,11 +162,30 @@ constexpr int kPipelineConnections = 4;
 void RideOutServerRestart(bool pipeline) {
   const int extra = pipeline ? kPipelineConnections : 0;
   const std::string mode = pipeline ? "" : "&pipeline=false";
+  if (kCrash) {
+    // Everything below (fresh stores, the admin connection) reads
+    // TEST_POSTGRES_URL: point it at the durable server.
+    const char* crash_url = std::getenv("TEST_POSTGRES_CRASH_URL");
+    ASSERT_TRUE(crash_url != nullptr && *crash_url != '\0')
+        << "TEST_POSTGRES_CRASH_URL is not set: start a durable server with "
+           "PG_TEST_DIR=/tmp/parley-pg-crash PG_TEST_SERVER_OPTS=\"-c "
+           "fsync=on -c synchronous_commit=on -c full_page_writes=on\" bash "
+           "tests/pg_test_server.sh start (as tests/run_all.sh does)";
+    setenv("TEST_POSTGRES_URL", crash_url, 1);
+  }
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<PostgresAdmin> admin,
                        PostgresAdmin::Connect());
   ASSERT_OK_AND_ASSIGN(const std::string folder, admin->ServerFolder());
-  const std::string app =
-      absl::StrCat("parley_server_fault_", getpid(), pipeline ? "_p" : "");
+  if (kCrash) {
+    for (const char* setting :
+         {"fsync", "synchronous_commit", "full_page_writes"}) {
+      ASSERT_THAT(admin->Setting(setting), IsOkAndHolds(std::string("on")))
+          << setting << " must be on for a crash test";
+    }
+  }
+  const std::string app = absl::StrCat(
+      kCrash ? "parley_server_crash_" : "parley_server_fault_", getpid(),
+      pipeline ? "_p" : "");
   ASSERT_OK_AND_ASSIGN(
       const std::string url,
       admin->NewStore(absl::StrCat(
@@ -208,16 +259,23 @@ void RideOutServerRestart(bool pipeline) {
   };
 
   absl::Time down, restarting, back;
+  const int recoveries_before = CrashRecoveries(folder);
   {
     ServerRestartGuard guard(folder);
     sample_until(absl::Now() + kBeforeOutage);
-    ASSERT_THAT(RunServerScript(folder, "stop-server"), IsOk());
+    ASSERT_THAT(RunServerScript(folder, kStopCommand), IsOk());
     down = absl::Now();
     absl::SleepFor(kOutage);
     restarting = absl::Now();
     ASSERT_THAT(RunServerScript(folder, "start-server"), IsOk());
     back = absl::Now();
     sample_until(back + kAfterOutage);
+  }
+
+  if (kCrash) {
+    EXPECT_EQ(CrashRecoveries(folder), recoveries_before + 1)
+        << "the restarted server did not report a crash recovery in "
+        << folder << "/server.log";
   }
 
   // The idle store's pooled connection is dead; its next call must still
@@ -356,7 +414,7 @@ void RideOutServerRestart(bool pipeline) {
     error_counts.push_back(absl::StrCat(n, " ", code));
   }
   std::printf(
-      "RELIABILITY server-fault postgresql%s: server down %.1f s during %d "
+      "RELIABILITY %s postgresql%s: server down %.1f s during %d "
       "threads' appends (pool_size %d, max_overflow %d, pool_timeout %.0f s, "
       "pre-ping): %lld calls, %lld acknowledged, %lld lost, %lld "
       "duplicated, %lld reordered; errors: %s; "
@@ -366,6 +424,9 @@ void RideOutServerRestart(bool pipeline) {
       "sessions at most %d (limit %d), %d idle after, 0 after close; "
       "an idle pool's dead connection replaced on its first call in "
       "%.3f s\n",
+      kCrash ? "server-crash (SIGKILL of the postmaster, crash recovery, "
+               "fsync=on)"
+             : "server-fault",
       pipeline ? " (pipeline)" : " (pool)",
       absl::ToDoubleSeconds(restarting - down), kThreads, kPoolSize,
       kMaxOverflow, absl::ToDoubleSeconds(kPoolTimeout),
