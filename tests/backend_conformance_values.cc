@@ -27,12 +27,6 @@ std::string Json(const Conversation& c) {
   return json.ok() ? WriteCompactJson(*json) : "";
 }
 
-std::string Json(const Profile& p) {
-  absl::StatusOr<JsonValue> json = ProfileToJson(p);
-  EXPECT_TRUE(json.ok()) << json.status();
-  return json.ok() ? WriteCompactJson(*json) : "";
-}
-
 std::string Json(const Subscription& s) {
   absl::StatusOr<JsonValue> json = SubscriptionToJson(s);
   EXPECT_TRUE(json.ok()) << json.status();
