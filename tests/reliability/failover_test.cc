@@ -35,12 +35,12 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "absl/strings/ascii.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -48,9 +48,10 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/reliability/store_files.h"
-#include "tests/temp_dir.h"
 #include "tests/reliability/subprocess.h"
+#include "tests/reliability/write_audit.h"
 #include "tests/status_matchers.h"
+#include "tests/temp_dir.h"
 
 namespace parley {
 namespace testing {
@@ -75,10 +76,9 @@ struct ScriptResult {
 
 ScriptResult RunPairScript(const std::string& folder,
                            std::vector<std::string> args) {
-  std::vector<std::string> argv = {"/usr/bin/env",
-                                   absl::StrCat("PG_FAILOVER_DIR=", folder),
-                                   "/bin/bash",
-                                   RunfilePath("tests/pg_failover_pair.sh")};
+  std::vector<std::string> argv = {
+      "/usr/bin/env", absl::StrCat("PG_FAILOVER_DIR=", folder), "/bin/bash",
+      RunfilePath("tests/pg_failover_pair.sh")};
   argv.insert(argv.end(), args.begin(), args.end());
   ScriptResult result;
   Subprocess script(argv);
@@ -149,15 +149,17 @@ void FailOver(bool synchronous) {
   ScriptResult started = RunPairScript(folder, {"start", mode});
   ASSERT_TRUE(started.status.ok()) << started.status;
   const std::string url = Exported(started.lines, "FAILOVER_URL");
-  const std::string primary_url = Exported(started.lines, "FAILOVER_PRIMARY_URL");
-  const std::string standby_url = Exported(started.lines, "FAILOVER_STANDBY_URL");
+  const std::string primary_url =
+      Exported(started.lines, "FAILOVER_PRIMARY_URL");
+  const std::string standby_url =
+      Exported(started.lines, "FAILOVER_STANDBY_URL");
   ASSERT_FALSE(url.empty() || primary_url.empty() || standby_url.empty())
       << absl::StrJoin(started.lines, "\n");
 
-  const std::string common = absl::StrCat(
-      "&pool_size=2&max_overflow=2&pool_timeout=",
-      absl::ToDoubleSeconds(kPoolTimeout), "&pool_pre_ping=true",
-      "&connect_timeout=", absl::ToInt64Seconds(kConnectTimeout));
+  const std::string common =
+      absl::StrCat("&pool_size=2&max_overflow=2&pool_timeout=",
+                   absl::ToDoubleSeconds(kPoolTimeout), "&pool_pre_ping=true",
+                   "&connect_timeout=", absl::ToInt64Seconds(kConnectTimeout));
   // Writer w uses stores[w / kThreadsPerStore]: 0 the pipeline, 1 the pool.
   std::vector<std::unique_ptr<Storage>> stores;
   for (const char* options : {"", "&pipeline=false"}) {
@@ -213,8 +215,9 @@ void FailOver(bool synchronous) {
       ++total;
       slowest = std::max(slowest, call.end - call.start);
       if (call.end - call.start > kPoolTimeout + kConnectTimeout + kSlack) {
-        bad.push_back(absl::StrCat(Text(w, call.seq), " took ",
-                                   absl::FormatDuration(call.end - call.start)));
+        bad.push_back(
+            absl::StrCat(Text(w, call.seq), " took ",
+                         absl::FormatDuration(call.end - call.start)));
       }
       if (call.status.ok()) {
         ++acknowledged;
@@ -241,36 +244,17 @@ void FailOver(bool synchronous) {
   // Record by record, on the promoted server alone.
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<Storage> promoted_store,
                        Storage::Open(standby_url + "?connect_timeout=2"));
-  int64_t lost = 0, duplicated = 0, reordered = 0, unknown_stored = 0;
+  WriteAudit audit;
   for (int w = 0; w < writers_n; ++w) {
-    ASSERT_OK_AND_ASSIGN(std::optional<Conversation> conversation,
-                         promoted_store->GetConversation(absl::StrCat("fo-", w)));
+    ASSERT_OK_AND_ASSIGN(
+        std::optional<Conversation> conversation,
+        promoted_store->GetConversation(absl::StrCat("fo-", w)));
     ASSERT_TRUE(conversation.has_value());
-    std::map<int, int> stored;
-    int last = -1;
-    for (const Message& message : conversation->messages()) {
-      absl::string_view text = message.content();
-      int seq = -1;
-      ASSERT_TRUE(absl::ConsumePrefix(&text, absl::StrCat("w", w, "-s")) &&
-                  absl::SimpleAtoi(text, &seq))
-          << message.content();
-      if (++stored[seq] > 1) ++duplicated;
-      if (seq <= last) ++reordered;
-      last = seq;
-    }
-    for (const Call& call : calls[w]) {
-      const bool present = stored.count(call.seq) > 0;
-      if (call.status.ok() && !present) ++lost;
-      if (!call.status.ok() && present) {
-        if (IsCommitOutcomeUnknown(call.status)) {
-          ++unknown_stored;
-        } else {
-          ADD_FAILURE() << Text(w, call.seq) << " failed with " << call.status
-                        << " but is on the new primary";
-        }
-      }
-    }
+    AuditWriter(*conversation, absl::StrCat("w", w, "-s"), calls[w], &audit);
   }
+  const int64_t lost = audit.lost, duplicated = audit.duplicated,
+                reordered = audit.reordered,
+                unknown_stored = audit.unknown_stored;
   EXPECT_EQ(duplicated, 0);
   EXPECT_EQ(reordered, 0);
   if (synchronous) {
@@ -283,7 +267,8 @@ void FailOver(bool synchronous) {
       Storage::Open(primary_url + "?connect_timeout=2&pool_timeout=2");
   const absl::Duration old_took = absl::Now() - before_old;
   ASSERT_FALSE(old.ok());
-  EXPECT_EQ(old.status().code(), absl::StatusCode::kUnavailable) << old.status();
+  EXPECT_EQ(old.status().code(), absl::StatusCode::kUnavailable)
+      << old.status();
   EXPECT_THAT(std::string(old.status().message()),
               HasSubstr("Connection refused"));
   EXPECT_LE(old_took, kConnectTimeout + kSlack);
@@ -300,11 +285,10 @@ void FailOver(bool synchronous) {
       "slowest call %.3f s; first successful write %.3f s after the "
       "promotion; %lld failed calls with unknown commit outcome found on the "
       "new primary; old-primary-only URL refused in %.3f s\n",
-      mode.c_str(), absl::ToDoubleSeconds(promote_time - kill_time),
-      writers_n, kThreadsPerStore, kThreadsPerStore,
-      static_cast<long long>(total), static_cast<long long>(acknowledged),
-      static_cast<long long>(lost), static_cast<long long>(duplicated),
-      static_cast<long long>(reordered),
+      mode.c_str(), absl::ToDoubleSeconds(promote_time - kill_time), writers_n,
+      kThreadsPerStore, kThreadsPerStore, static_cast<long long>(total),
+      static_cast<long long>(acknowledged), static_cast<long long>(lost),
+      static_cast<long long>(duplicated), static_cast<long long>(reordered),
       error_counts.empty() ? "none" : absl::StrJoin(error_counts, ", ").c_str(),
       absl::ToDoubleSeconds(slowest), absl::ToDoubleSeconds(first_write),
       static_cast<long long>(unknown_stored), absl::ToDoubleSeconds(old_took));
@@ -352,23 +336,24 @@ TEST(FailoverTest, MigrationIntoAKilledPrimaryLeavesNothingAndRerunVerifies) {
   ASSERT_TRUE(started.status.ok()) << started.status;
   const std::string url =
       Exported(started.lines, "FAILOVER_URL") + "&connect_timeout=2";
-  const std::string standby_url = Exported(started.lines, "FAILOVER_STANDBY_URL");
+  const std::string standby_url =
+      Exported(started.lines, "FAILOVER_STANDBY_URL");
 
   // A source big enough that the copy takes seconds (SQLite, unsynced: it
   // is made only to be read).
   const std::string source =
       "sqlite:///" + FreshTempDir("failover_source") + "/source.db";
-  CliResult demo = RunCli({"demo", "--url", source + "?synchronous=off",
-                           "--users", "300", "--conversations", "5",
-                           "--exchanges", "3"});
+  CliResult demo =
+      RunCli({"demo", "--url", source + "?synchronous=off", "--users", "300",
+              "--conversations", "5", "--exchanges", "3"});
   ASSERT_EQ(demo.exit_code, 0) << demo.output;
 
   Subprocess migrate({"/bin/sh", "-c", "exec \"$0\" \"$@\" 2>&1",
                       RunfilePath("cli/parley"), "migrate", "--from", source,
                       "--to", url, "--verify"});
   std::vector<std::string> lines;
-  ASSERT_TRUE(migrate.ReadLinesUntil(absl::Now() + absl::Milliseconds(1500),
-                                     &lines))
+  ASSERT_TRUE(
+      migrate.ReadLinesUntil(absl::Now() + absl::Milliseconds(1500), &lines))
       << "the migration ended before the primary was killed:\n"
       << absl::StrJoin(lines, "\n");
   ScriptResult killed = RunPairScript(folder, {"kill-primary"});
@@ -393,7 +378,8 @@ TEST(FailoverTest, MigrationIntoAKilledPrimaryLeavesNothingAndRerunVerifies) {
 
   // Run again, against the same URL (the new primary answers it).
   const absl::Time rerun_start = absl::Now();
-  CliResult rerun = RunCli({"migrate", "--from", source, "--to", url, "--verify"});
+  CliResult rerun =
+      RunCli({"migrate", "--from", source, "--to", url, "--verify"});
   EXPECT_EQ(rerun.exit_code, 0) << rerun.output;
   EXPECT_THAT(rerun.output, HasSubstr("verify: no differences"));
   CliResult after = RunCli({"info", "--url", standby_url});

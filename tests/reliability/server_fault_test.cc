@@ -27,13 +27,12 @@
 // names (tests/run_all.sh starts it).
 #include <unistd.h>
 
-#include <cstdlib>
-#include <fstream>
-
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <optional>
@@ -55,6 +54,7 @@
 #include "tests/reliability/postgres_admin.h"
 #include "tests/reliability/store_files.h"
 #include "tests/reliability/subprocess.h"
+#include "tests/reliability/write_audit.h"
 #include "tests/status_matchers.h"
 
 namespace parley {
@@ -183,9 +183,9 @@ void RideOutServerRestart(bool pipeline) {
           << setting << " must be on for a crash test";
     }
   }
-  const std::string app = absl::StrCat(
-      kCrash ? "parley_server_crash_" : "parley_server_fault_", getpid(),
-      pipeline ? "_p" : "");
+  const std::string app =
+      absl::StrCat(kCrash ? "parley_server_crash_" : "parley_server_fault_",
+                   getpid(), pipeline ? "_p" : "");
   ASSERT_OK_AND_ASSIGN(
       const std::string url,
       admin->NewStore(absl::StrCat(
@@ -274,8 +274,8 @@ void RideOutServerRestart(bool pipeline) {
 
   if (kCrash) {
     EXPECT_EQ(CrashRecoveries(folder), recoveries_before + 1)
-        << "the restarted server did not report a crash recovery in "
-        << folder << "/server.log";
+        << "the restarted server did not report a crash recovery in " << folder
+        << "/server.log";
   }
 
   // The idle store's pooled connection is dead; its next call must still
@@ -369,35 +369,13 @@ void RideOutServerRestart(bool pipeline) {
   // No acknowledged append lost, none stored twice or out of order, and a
   // failed one stored only when its commit outcome was unknown.
   ASSERT_OK_AND_ASSIGN(storage, Storage::Open(url));
-  int64_t lost = 0, duplicated = 0, reordered = 0, unknown_stored = 0;
+  WriteAudit audit;
   for (int t = 0; t < kThreads; ++t) {
     ASSERT_OK_AND_ASSIGN(std::optional<Conversation> conversation,
                          storage->GetConversation(absl::StrCat("fault-", t)));
     ASSERT_TRUE(conversation.has_value());
-    std::map<int, int> stored;  // seq -> times
-    int last = -1;
-    for (const Message& message : conversation->messages()) {
-      absl::string_view text = message.content();
-      int seq = -1;
-      ASSERT_TRUE(absl::ConsumePrefix(&text, absl::StrCat("t", t, "-s")) &&
-                  absl::SimpleAtoi(text, &seq))
-          << message.content();
-      if (++stored[seq] > 1) ++duplicated;
-      if (seq <= last) ++reordered;
-      last = seq;
-    }
-    for (const Call& call : calls[t]) {
-      const bool present = stored.count(call.seq) > 0;
-      if (call.status.ok() && !present) ++lost;
-      if (!call.status.ok() && present) {
-        if (IsCommitOutcomeUnknown(call.status)) {
-          ++unknown_stored;
-        } else {
-          ADD_FAILURE() << Text(t, call.seq) << " failed with " << call.status
-                        << " but was stored";
-        }
-      }
-    }
+    const std::map<int, int> stored = AuditWriter(
+        *conversation, absl::StrCat("t", t, "-s"), calls[t], &audit);
     EXPECT_EQ(stored.size(),
               calls[t].size() -
                   std::count_if(
@@ -405,6 +383,9 @@ void RideOutServerRestart(bool pipeline) {
                         return !call.status.ok() && stored.count(call.seq) == 0;
                       }));
   }
+  const int64_t lost = audit.lost, duplicated = audit.duplicated,
+                reordered = audit.reordered,
+                unknown_stored = audit.unknown_stored;
   EXPECT_EQ(lost, 0);
   EXPECT_EQ(duplicated, 0);
   EXPECT_EQ(reordered, 0);
