@@ -39,6 +39,14 @@ inline std::ostream& operator<<(std::ostream& os,
   return os << backend.name;
 }
 
+// An application_name no other test process uses at the same time. Bazel's
+// sandboxes give every test the same small pids, and the tests share one
+// server (and PgBouncer forwards application_name), so a pid alone is not
+// enough: a session of another test would count as one of ours.
+inline std::string UniqueApplicationName(absl::string_view prefix) {
+  return absl::StrCat(prefix, ::getpid(), "_", absl::ToUnixMicros(absl::Now()));
+}
+
 inline ReliabilityBackend JsonReliabilityBackend() {
   return {"json",
           [](std::string* url, std::string* folder) {
@@ -77,7 +85,8 @@ inline ReliabilityBackend PostgresReliabilityBackend() {
             absl::StatusOr<std::string> store =
                 admin.ok()
                     ? (*admin)->NewStore(absl::StrCat(
-                          "application_name=parley_reliability_", ::getpid()))
+                          "application_name=",
+                          UniqueApplicationName("parley_reliability_")))
                     : admin.status();
             if (!store.ok()) {
               ADD_FAILURE() << "no fresh PostgreSQL store: " << store.status();
@@ -115,7 +124,8 @@ inline ReliabilityBackend PgBouncerReliabilityBackend(PgBouncerMode mode) {
             folder->clear();
             absl::StatusOr<std::string> store = NewPgBouncerTestStore(
                 mode,
-                absl::StrCat("application_name=parley_reliability_", ::getpid()));
+                absl::StrCat("application_name=",
+                             UniqueApplicationName("parley_reliability_")));
             if (!store.ok()) {
               ADD_FAILURE() << "no fresh store behind PgBouncer: "
                             << store.status();

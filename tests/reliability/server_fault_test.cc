@@ -185,7 +185,8 @@ void RideOutServerRestart(bool pipeline) {
   }
   const std::string app =
       absl::StrCat(kCrash ? "parley_server_crash_" : "parley_server_fault_",
-                   getpid(), pipeline ? "_p" : "");
+                   getpid(), "_", absl::ToUnixMicros(absl::Now()),
+                   pipeline ? "_p" : "");
   ASSERT_OK_AND_ASSIGN(
       const std::string url,
       admin->NewStore(absl::StrCat(
