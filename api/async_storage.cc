@@ -187,15 +187,15 @@ auto RunInTransactionCall(AsyncStorage::TransactionFn fn) {
 }
 
 ExecutorOptions MakeExecutorOptions(const AsyncStorageOptions& options,
-                                    absl::string_view backend_name) {
+                                    bool serialized_writes) {
   ExecutorOptions out;
   out.workers = options.workers;
   out.max_queued = options.max_queued;
   switch (options.writer_lane) {
     case AsyncStorageOptions::WriterLane::kAuto:
-      // SQLite admits one writer at a time: more writer threads would only
-      // wait for its lock (busy_timeout polling) while holding connections.
-      out.serialized_writer_lane = backend_name == "sqlite";
+      // A store that admits one writer at a time (SQLite): more writer
+      // threads would only wait for its lock while holding connections.
+      out.serialized_writer_lane = serialized_writes;
       break;
     case AsyncStorageOptions::WriterLane::kAlways:
       out.serialized_writer_lane = true;
@@ -227,7 +227,7 @@ AsyncStorage::AsyncStorage(std::unique_ptr<Storage> storage,
                            const AsyncStorageOptions& options)
     : storage_(std::move(storage)),
       executor_(std::make_unique<Executor>(
-          MakeExecutorOptions(options, storage_->backend_name()))) {}
+          MakeExecutorOptions(options, storage_->serialized_writes()))) {}
 
 AsyncStorage::~AsyncStorage() { Shutdown(/*drain=*/true); }
 

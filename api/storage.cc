@@ -129,18 +129,19 @@ std::string IsoTimestamp(absl::Time t) {
 
 Storage::Storage(std::unique_ptr<Backend> owned, Backend* backend,
                  StorageOptions options, std::string redacted_url,
-                 std::string backend_name)
+                 std::string backend_name, bool serialized_writes)
     : owned_backend_(std::move(owned)),
       backend_(backend),
       options_(std::move(options)),
       redacted_url_(std::move(redacted_url)),
-      backend_name_(std::move(backend_name)) {}
+      backend_name_(std::move(backend_name)),
+      serialized_writes_(serialized_writes) {}
 
 Storage::~Storage() = default;
 
 absl::StatusOr<std::unique_ptr<Storage>> Storage::Open(
     absl::string_view url, const StorageOptions& options) {
-  ASSIGN_OR_RETURN(StorageUrl parsed, StorageUrl::Parse(url));
+  ASSIGN_OR_RETURN(StorageUrl parsed, ParseDatabaseUrl(url));
   BackendOptions backend_options;
   backend_options.schema_policy =
       options.upgrade_schema ? BackendOptions::SchemaPolicy::kUpgrade
@@ -150,7 +151,8 @@ absl::StatusOr<std::unique_ptr<Storage>> Storage::Open(
   Backend* raw = backend.get();
   return std::unique_ptr<Storage>(
       new Storage(std::move(backend), raw, options, parsed.Redacted(),
-                  std::string(parsed.backend_name())));
+                  std::string(parsed.type().name()),
+                  parsed.type().traits().serialized_writes));
 }
 
 absl::StatusOr<std::unique_ptr<Storage>> Storage::OpenFromEnvironment(
@@ -525,7 +527,7 @@ absl::Status Storage::RunInTransaction(
     absl::FunctionRef<absl::Status(Storage&)> fn) {
   return backend_->RunInTransaction([&](Backend& transaction) {
     Storage inner(nullptr, &transaction, options_, redacted_url_,
-                  backend_name_);
+                  backend_name_, serialized_writes_);
     return fn(inner);
   });
 }

@@ -69,7 +69,7 @@ struct StorageCounts {
 
 class Storage {
  public:
-  // Opens the store `url` names (see storage/url.h for every accepted form).
+  // Opens the store `url` names (README.md, "Database URLs", lists every accepted form).
   // InvalidArgument for a malformed URL or unknown scheme (the message shows
   // the URL redacted); Unavailable when the store cannot be reached.
   static absl::StatusOr<std::unique_ptr<Storage>> Open(
@@ -84,6 +84,9 @@ class Storage {
   const std::string& redacted_url() const { return redacted_url_; }
   // "json", "sqlite" or "postgresql".
   const std::string& backend_name() const { return backend_name_; }
+  // Whether the store admits one writer at a time (SQLite): AsyncStorage
+  // then runs writes on one lane, in order.
+  bool serialized_writes() const { return serialized_writes_; }
 
   Storage(const Storage&) = delete;
   Storage& operator=(const Storage&) = delete;
@@ -223,7 +226,7 @@ class Storage {
 
   Storage(std::unique_ptr<Backend> owned, Backend* backend,
           StorageOptions options, std::string redacted_url,
-          std::string backend_name);
+          std::string backend_name, bool serialized_writes);
 
   std::string Now() const;
 
@@ -232,6 +235,7 @@ class Storage {
   StorageOptions options_;
   std::string redacted_url_;
   std::string backend_name_;
+  bool serialized_writes_;
 };
 
 // True when `status` reports a write whose outcome is unknown: the

@@ -1,22 +1,24 @@
 #include "backends/builtin_backends.h"
 
-#include "backends/json/json_backend.h"
+#include "backends/json/json_type.h"
 #include "backends/postgres/postgres_backend.h"
 #include "backends/sqlite/sqlite_backend.h"
 
 namespace parley {
 
-void RegisterBuiltinBackends(BackendRegistry* registry) {
-  registry->Register("json", OpenJsonBackend);
-  registry->Register("sqlite", OpenSqliteBackend);
-  registry->Register("postgresql", OpenPostgresBackend);
+const BackendRegistry& BuiltinBackends() {
+  static const BackendRegistry* const registry = [] {
+    auto* r = new BackendRegistry();
+    r->Register(&JsonBackendType());
+    r->Register(&SqliteBackendType());
+    r->Register(&PostgresBackendType());
+    return r;
+  }();
+  return *registry;
 }
 
-absl::StatusOr<std::unique_ptr<Backend>> OpenBackend(
-    const StorageUrl& url, const BackendOptions& options) {
-  BackendRegistry registry;
-  RegisterBuiltinBackends(&registry);
-  return registry.Open(url, options);
+absl::StatusOr<StorageUrl> ParseDatabaseUrl(absl::string_view url) {
+  return BuiltinBackends().ParseUrl(url);
 }
 
 }  // namespace parley

@@ -1,23 +1,21 @@
-// The backends built into Parley, registered explicitly.
+// The backends built into Parley, registered explicitly: the one place that
+// lists them.
 #ifndef PARLEY_BACKENDS_BUILTIN_BACKENDS_H_
 #define PARLEY_BACKENDS_BUILTIN_BACKENDS_H_
 
-#include <memory>
-
 #include "absl/status/statusor.h"
-#include "storage/backend.h"
+#include "absl/strings/string_view.h"
 #include "storage/backend_registry.h"
 #include "storage/url.h"
 
 namespace parley {
 
-// Registers json, sqlite and postgresql in `registry`.
-void RegisterBuiltinBackends(BackendRegistry* registry);
+// json, sqlite and postgresql, in that order. Built once; thread-safe.
+const BackendRegistry& BuiltinBackends();
 
-// Opens the backend `url` names among the built-in ones. For tools that work
-// below the facade (migration, schema commands).
-absl::StatusOr<std::unique_ptr<Backend>> OpenBackend(
-    const StorageUrl& url, const BackendOptions& options);
+// BuiltinBackends().ParseUrl(url): the URL of a store of any built-in
+// backend, which OpenBackend (storage/backend_registry.h) opens.
+absl::StatusOr<StorageUrl> ParseDatabaseUrl(absl::string_view url);
 
 }  // namespace parley
 

@@ -534,8 +534,8 @@ class Council {
           stores_.Make("postgresql", absl::StrCat("migrate_", users), 1);
       if (!dest.ok()) return Fail(what, dest.status());
       absl::StatusOr<StorageUrl> source_url =
-          StorageUrl::Parse(absl::StrCat("json:", dir));
-      absl::StatusOr<StorageUrl> dest_url = StorageUrl::Parse(dest->raw_path);
+          ParseDatabaseUrl(absl::StrCat("json:", dir));
+      absl::StatusOr<StorageUrl> dest_url = ParseDatabaseUrl(dest->raw_path);
       if (!source_url.ok() || !dest_url.ok()) {
         return Fail(what,
                     source_url.ok() ? dest_url.status() : source_url.status());

@@ -60,7 +60,7 @@ absl::StatusOr<OpenedSource> OpenSource(const CommandLine& args,
                                                    "is required"
                                                  : "--from URL is required");
   }
-  ASSIGN_OR_RETURN(StorageUrl url, StorageUrl::Parse(args.Flag("from")));
+  ASSIGN_OR_RETURN(StorageUrl url, ParseDatabaseUrl(args.Flag("from")));
   ASSIGN_OR_RETURN(opened.backend, OpenSourceStore(url, Opener()));
   opened.source = BackendRecordSource(*opened.backend, url.Redacted());
   opened.url = std::move(url);
@@ -72,7 +72,7 @@ absl::StatusOr<StorageUrl> DestinationUrl(const CommandLine& args,
   if (!args.Has("to")) {
     return absl::InvalidArgumentError("--to URL is required");
   }
-  ASSIGN_OR_RETURN(StorageUrl url, StorageUrl::Parse(args.Flag("to")));
+  ASSIGN_OR_RETURN(StorageUrl url, ParseDatabaseUrl(args.Flag("to")));
   if (source.url.has_value()) {
     RETURN_IF_ERROR(CheckDistinctStores(*source.url, url));
   }
@@ -213,9 +213,7 @@ absl::Status RunMigration(const CommandLine& args, OpenedSource& source,
   meter.Finish();
   std::printf("%s %s into %s (%s)\n", verb, source.source->name().c_str(),
               to.Redacted().c_str(),
-              to.kind() == StorageUrl::Kind::kJson
-                  ? "staged beside it, swapped in atomically"
-                  : "one transaction");
+              std::string(to.type().import_method()).c_str());
   PrintStats(verb, stats);
   if (!args.Has("verify")) return absl::OkStatus();
   std::printf("\n");

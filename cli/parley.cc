@@ -151,15 +151,16 @@ absl::Status Schema(const CommandLine& args) {
     return absl::InvalidArgumentError(
         "usage: parley schema status|upgrade [--url URL]");
   }
-  ASSIGN_OR_RETURN(StorageUrl url, StorageUrl::Parse(args.Url()));
-  // Opening a SQLite file creates it; asking about a file that is not there
-  // must not.
-  struct stat st;
-  if (args.words[1] == "status" && url.kind() == StorageUrl::Kind::kSqlite &&
-      url.path() != ":memory:" && ::stat(url.path().c_str(), &st) != 0) {
-    return absl::NotFoundError(
-        absl::StrCat(url.Redacted(), ": no SQLite database at ", url.path(),
-                     " (parley schema upgrade creates one)"));
+  ASSIGN_OR_RETURN(StorageUrl url, ParseDatabaseUrl(args.Url()));
+  // Opening a SQLite file creates it; asking about a store that is not
+  // there must not.
+  if (args.words[1] == "status") {
+    absl::Status exists = url.type().CheckExists(url);
+    if (!exists.ok()) {
+      return absl::Status(
+          exists.code(), absl::StrCat(url.Redacted(), ": ", exists.message(),
+                                      " (parley schema upgrade creates it)"));
+    }
   }
   BackendOptions options;
   options.schema_policy = BackendOptions::SchemaPolicy::kInspectOnly;
@@ -179,8 +180,10 @@ absl::Status Schema(const CommandLine& args) {
   if (status.stored_version == -1) {
     stored = "-1 (the original application's tables, not yet adopted)";
   }
-  if (url.kind() == StorageUrl::Kind::kJson)
-    stored = "none (JSON stores are not versioned)";
+  if (status.code_version == 0) {
+    stored = absl::StrCat("none (", url.type().name(),
+                          " stores are not versioned)");
+  }
   std::printf("stored version: %s\n", stored.c_str());
   std::printf("code version:   %d\n", status.code_version);
   std::printf("pending:        %s\n",

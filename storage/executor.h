@@ -9,10 +9,10 @@
 // Lanes: every task goes to the read lane (a pool of `workers` threads)
 // unless it is submitted to kWrite and the executor has a writer lane, in
 // which case one dedicated thread runs the write tasks one at a time, in the
-// order they were submitted. SQLite admits one writer at a time, so
-// funnelling writes through one thread spares the others from busy-waiting
-// on the database lock; stores that lock per record (JSON) or per row
-// (PostgreSQL) are better served by the plain pool.
+// order they were submitted. A store that admits one writer at a time
+// (BackendTraits::serialized_writes) is spared busy-waiting on its lock by
+// funnelling writes through one thread; stores that lock per record or per
+// row are better served by the plain pool.
 //
 // Thread safety: every method may be called from any thread, concurrently.
 // Tasks run on the executor's threads; a task may Submit more tasks.

@@ -3,7 +3,7 @@
 // by a merge join, like a store).
 //
 //   {"format":"parley-export","version":1,"created_at":"2025-12-04T10:11:12",
-//    "source":"postgresql://bob:***@db/chat"}
+//    "source":"scheme://bob:***@db/chat"}
 //   {"kind":"profile","record":{...}}
 //   {"kind":"subscription","record":{...}}
 //   {"kind":"conversation","record":{..., "messages":[...]}}

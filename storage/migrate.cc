@@ -14,7 +14,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "storage/migrate_staging.h"
+#include "storage/backend_type.h"
 #include "storage/record_digest.h"
 #include "storage/status_macros.h"
 #include "storage/status_util.h"
@@ -264,55 +264,32 @@ class CopyVisitor final : public RecordVisitor {
   std::vector<int64_t> messages_;
 };
 
-bool PathExists(const std::string& path) {
-  struct stat st;
-  return ::stat(path.c_str(), &st) == 0;
+// The import through the destination backend's staging store
+// (BackendType::BeginImport).
+absl::StatusOr<MigrationStats> MigrateThroughStaging(
+    RecordSource& source, ImportStaging& staging, const BackendOpener& open,
+    const MigrateOptions& options) {
+  MigrationStats stats;
+  {
+    ASSIGN_OR_RETURN(std::unique_ptr<Backend> store,
+                     open(staging.url(), BackendOptions()));
+    ASSIGN_OR_RETURN(stats, CopyRecords(source, *store, options));
+  }
+  RETURN_IF_ERROR(staging.Commit(stats.records_written() > 0));
+  return stats;
 }
 
-absl::StatusOr<MigrationStats> MigrateIntoJson(RecordSource& source,
-                                               const StorageUrl& destination,
-                                               const BackendOpener& open,
-                                               const MigrateOptions& options) {
-  bool sync = true;
-  std::vector<std::pair<std::string, std::string>> staging_options;
-  for (const auto& [key, value] : destination.options()) {
-    if (key == "fsync") {
-      ASSIGN_OR_RETURN(sync, ParseBoolOption(key, value));
-    } else {
-      staging_options.emplace_back(key, value);
-    }
-  }
-  // The staging store is written without fsync; Commit makes it durable
-  // with one syncfs before the swap.
-  staging_options.emplace_back("fsync", "false");
-
-  MigrationStats stats;
-  auto migrate = [&]() -> absl::Status {
-    ASSIGN_OR_RETURN(std::unique_ptr<JsonStaging> staging,
-                     JsonStaging::Create(destination.path()));
-    ASSIGN_OR_RETURN(StorageUrl staging_url,
-                     JsonFolderUrl(staging->path(), staging_options));
-    {
-      ASSIGN_OR_RETURN(std::unique_ptr<Backend> store,
-                       open(staging_url, BackendOptions()));
-      ASSIGN_OR_RETURN(stats, CopyRecords(source, *store, options));
-    }
-    if (stats.records_written() == 0 && staging->destination_existed()) {
-      staging->Abandon();  // nothing to change: leave every file alone
-      return absl::OkStatus();
-    }
-    return staging->Commit(sync);
-  };
-  if (!PathExists(destination.path())) {
-    RETURN_IF_ERROR(migrate());
-    return stats;
-  }
-  // Hold the destination's whole-store lock while staging and swapping, so
-  // that no write through Parley lands in the destination and is then lost
-  // at the swap. The transaction itself changes nothing.
-  ASSIGN_OR_RETURN(std::unique_ptr<Backend> live,
+// The import in one transaction of the destination.
+absl::StatusOr<MigrationStats> MigrateInTransaction(
+    RecordSource& source, const StorageUrl& destination,
+    const BackendOpener& open, const MigrateOptions& options) {
+  ASSIGN_OR_RETURN(std::unique_ptr<Backend> backend,
                    open(destination, BackendOptions()));
-  RETURN_IF_ERROR(live->RunInTransaction([&](Backend&) { return migrate(); }));
+  MigrationStats stats;
+  RETURN_IF_ERROR(backend->RunInTransaction([&](Backend& transaction) {
+    ASSIGN_OR_RETURN(stats, CopyRecords(source, transaction, options));
+    return absl::OkStatus();
+  }));
   return stats;
 }
 
@@ -334,26 +311,14 @@ absl::StatusOr<MigrationStats> MigrateInto(RecordSource& source,
                                            const MigrateOptions& options) {
   const absl::Time start = absl::Now();
   absl::StatusOr<MigrationStats> stats;
-  if (destination.kind() == StorageUrl::Kind::kJson) {
-    stats = MigrateIntoJson(source, destination, open, options);
+  absl::StatusOr<std::unique_ptr<ImportStaging>> staging =
+      destination.type().BeginImport(destination);
+  if (!staging.ok()) {
+    stats = staging.status();
+  } else if (*staging != nullptr) {
+    stats = MigrateThroughStaging(source, **staging, open, options);
   } else {
-    absl::StatusOr<std::unique_ptr<Backend>> backend =
-        open(destination, BackendOptions());
-    if (!backend.ok()) {
-      stats = backend.status();
-    } else {
-      MigrationStats copied;
-      absl::Status status =
-          (*backend)->RunInTransaction([&](Backend& transaction) {
-            ASSIGN_OR_RETURN(copied, CopyRecords(source, transaction, options));
-            return absl::OkStatus();
-          });
-      if (status.ok()) {
-        stats = std::move(copied);
-      } else {
-        stats = status;
-      }
-    }
+    stats = MigrateInTransaction(source, destination, open, options);
   }
   if (!stats.ok()) {
     return Annotate(stats.status(),
@@ -367,14 +332,9 @@ absl::StatusOr<MigrationStats> MigrateInto(RecordSource& source,
 
 absl::StatusOr<std::unique_ptr<Backend>> OpenSourceStore(
     const StorageUrl& url, const BackendOpener& open) {
-  const bool file_store =
-      url.kind() == StorageUrl::Kind::kJson ||
-      (url.kind() == StorageUrl::Kind::kSqlite && url.path() != ":memory:");
-  if (file_store && !PathExists(url.path())) {
-    return absl::NotFoundError(absl::StrCat(
-        "source ", url.Redacted(), ": ",
-        url.kind() == StorageUrl::Kind::kJson ? "folder" : "database file",
-        " does not exist"));
+  absl::Status exists = url.type().CheckExists(url);
+  if (!exists.ok()) {
+    return Annotate(exists, absl::StrCat("source ", url.Redacted()));
   }
   BackendOptions options;
   options.schema_policy = BackendOptions::SchemaPolicy::kRefuseOlder;
@@ -382,16 +342,9 @@ absl::StatusOr<std::unique_ptr<Backend>> OpenSourceStore(
 }
 
 absl::Status CheckDistinctStores(const StorageUrl& a, const StorageUrl& b) {
-  if (a.kind() != b.kind()) return absl::OkStatus();
-  bool same = false;
-  if (a.kind() == StorageUrl::Kind::kPostgres) {
-    same = a.Redacted() == b.Redacted();
-  } else if (a.path() != ":memory:") {
-    std::error_code ec;
-    same = a.path() == b.path() ||
-           std::filesystem::equivalent(a.path(), b.path(), ec);
+  if (&a.type() != &b.type() || !a.type().SameStore(a, b)) {
+    return absl::OkStatus();
   }
-  if (!same) return absl::OkStatus();
   return absl::InvalidArgumentError(absl::StrCat(
       "source and destination are the same store (", a.Redacted(), ")"));
 }

@@ -17,18 +17,15 @@
 // - Read-only source: the copy sees the source only as a RecordSource
 //   (Count and Scan); OpenSourceStore never creates or upgrades anything.
 // - All-or-nothing destination:
-//     SQL stores (sqlite, postgresql): the whole copy runs inside ONE
-//       Backend::RunInTransaction of the destination; an error or a killed
-//       process rolls it back. --batch sets the batch size, not the
-//       transaction's.
-//     JSON stores: the result is built in a staging folder beside the
-//       destination and swapped in with one atomic rename (see
-//       storage/migrate_staging.h). When nothing changed the staging folder
-//       is dropped and the destination is not touched at all. While it runs,
-//       the destination's whole-store lock is held, so writers through
-//       Parley wait instead of being lost at the swap (a process that keeps
-//       the store open across the swap keeps its lock file handle on the
-//       old tree: stop long-running writers first).
+//     A backend whose transaction can hold the whole copy (a database):
+//       the copy runs inside ONE Backend::RunInTransaction of the
+//       destination; an error or a killed process rolls it back. --batch
+//       sets the batch size, not the transaction's.
+//     A backend without one (a folder of files) stages the import
+//       (BackendType::BeginImport): the records go into a staging store that
+//       Commit puts in place of the destination at once, or not at all (a
+//       folder beside the destination, say, swapped in with one rename, the
+//       destination's writers held off meanwhile).
 // - Bad records: a record the source cannot read back (DataLoss) stops the
 //   run with an error naming it, unless skip_bad, which skips, lists and
 //   counts it (RecordVisitor::OnBadRecord).
@@ -47,8 +44,8 @@
 
 namespace parley {
 
-// Opens the backend a URL names (backends/builtin_backends.h OpenBackend in
-// the tool; a wrapping opener in tests). storage/ never includes a backend.
+// Opens the backend a URL names (OpenBackend in the tool; a wrapping opener
+// in tests). storage/ never includes a backend.
 using BackendOpener = std::function<absl::StatusOr<std::unique_ptr<Backend>>(
     const StorageUrl&, const BackendOptions&)>;
 
@@ -74,22 +71,24 @@ absl::StatusOr<MigrationStats> CopyRecords(RecordSource& source,
                                            Backend& destination,
                                            const MigrateOptions& options);
 
-// The all-or-nothing migration into the store `destination` names: a
-// staging folder for json:, one transaction otherwise. The destination is
-// opened with `open` (schema created or upgraded as needed).
+// The all-or-nothing migration into the store `destination` names: through
+// its backend's staging store when it has one, in one transaction
+// otherwise. The destination (or its staging store) is opened with `open`
+// (schema created or upgraded as needed).
 absl::StatusOr<MigrationStats> MigrateInto(RecordSource& source,
                                            const StorageUrl& destination,
                                            const BackendOpener& open,
                                            const MigrateOptions& options);
 
-// Opens a store to read from. NotFound when a JSON folder or SQLite file
-// does not exist (instead of an empty store created on the way); the schema
-// is never created or upgraded (an older one is FailedPrecondition).
+// Opens a store to read from. NotFound when its folder or file does not
+// exist (BackendType::CheckExists; instead of an empty store created on the
+// way); the schema is never created or upgraded (an older one is
+// FailedPrecondition).
 absl::StatusOr<std::unique_ptr<Backend>> OpenSourceStore(
     const StorageUrl& url, const BackendOpener& open);
 
-// InvalidArgument when `a` and `b` name the same store (same folder or
-// file, however written).
+// InvalidArgument when `a` and `b` name the same store, however written
+// (BackendType::SameStore).
 absl::Status CheckDistinctStores(const StorageUrl& a, const StorageUrl& b);
 
 }  // namespace parley

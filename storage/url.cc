@@ -20,34 +20,6 @@
 namespace parley {
 namespace {
 
-constexpr absl::string_view kExpectedSchemes =
-    "expected json:, sqlite:// or postgresql://";
-constexpr absl::string_view kSqliteHint =
-    "sqlite URLs have three slashes and no host: sqlite:///relative.db, "
-    "sqlite:////absolute.db or sqlite:///:memory:";
-constexpr absl::string_view kJsonHint =
-    "json URLs name a folder, not a host: json:PATH, json:///relative/path "
-    "or json:////absolute/path";
-
-// Lower-case spellings. SQLAlchemy's driver suffixes name a Python driver;
-// they do not change what the URL means, so each maps to the same backend.
-// Other drivers are refused rather than guessed at: sqlite+pysqlcipher, for
-// one, means an encrypted file.
-constexpr absl::string_view kJsonSchemes[] = {"json"};
-constexpr absl::string_view kSqliteSchemes[] = {"sqlite", "sqlite+aiosqlite",
-                                                "sqlite+pysqlite"};
-constexpr absl::string_view kPostgresSchemes[] = {
-    "postgresql", "postgres", "postgresql+asyncpg", "postgresql+psycopg2",
-    "postgresql+psycopg"};
-
-template <size_t N>
-bool IsOneOf(absl::string_view s, const absl::string_view (&choices)[N]) {
-  for (absl::string_view choice : choices) {
-    if (s == choice) return true;
-  }
-  return false;
-}
-
 // Characters never percent-encoded when a URL is rebuilt (RFC 3986
 // "unreserved").
 bool IsUnreserved(char c) {
@@ -153,7 +125,7 @@ std::string RedactRawQuery(absl::string_view query) {
 // text and errs towards hiding too much: everything between the first ':' of
 // the authority and the last '@' of the whole URL is replaced, because a
 // password with an unencoded '/', '?' or '@' in it moves the boundaries a
-// strict reading would find ("postgresql://bob:pa/ss@db/chat"). When there
+// strict reading would find ("scheme://bob:pa/ss@db/chat"). When there
 // is no "//" the text is searched from the start, which also covers a URL
 // whose scheme was left out ("bob:secret@db/chat").
 std::string RedactRawUrl(absl::string_view raw) {
@@ -258,21 +230,6 @@ absl::StatusOr<std::vector<std::pair<std::string, std::string>>> ParseQuery(
   return options;
 }
 
-// For json: and sqlite: URLs written with "//". `after_slashes` is the
-// text after "//" and before any '?'. The authority must be empty (else
-// InvalidArgument with `hint`). Returns what follows the slash that ends it,
-// which gives SQLAlchemy's reading: "///rel" is relative, "////abs"
-// absolute. `*has_path` is false when nothing follows "//".
-absl::StatusOr<absl::string_view> PathAfterEmptyAuthority(
-    absl::string_view raw_url, absl::string_view after_slashes,
-    absl::string_view hint, bool* has_path) {
-  const size_t slash = after_slashes.find('/');
-  if (!after_slashes.substr(0, slash).empty()) return UrlError(raw_url, hint);
-  *has_path = slash != after_slashes.npos;
-  if (!*has_path) return absl::string_view();
-  return after_slashes.substr(slash + 1);
-}
-
 absl::StatusOr<StorageUrl::Host> ParseHost(absl::string_view raw_url,
                                            absl::string_view entry,
                                            size_t index, bool suspicious) {
@@ -337,21 +294,23 @@ absl::StatusOr<StorageUrl::Host> ParseHost(absl::string_view raw_url,
   return host;
 }
 
-// The pieces of a postgresql:// URL before the query.
-struct PostgresParts {
+// The pieces of a URL with hosts, before the query.
+struct HostParts {
   std::string user;
   std::string password;
   bool has_password = false;
   std::vector<StorageUrl::Host> hosts;
-  std::string database;
+  std::string path;
+  bool has_path_slash = false;
 };
 
-// `after_slashes` is the text after "postgresql://" and before any '?';
+// `after_slashes` is the text after "scheme://" and before any '?';
 // `suspicious` is set by the caller (see Parse).
-absl::StatusOr<PostgresParts> ParsePostgres(absl::string_view raw_url,
-                                            absl::string_view after_slashes,
-                                            bool suspicious) {
-  PostgresParts parts;
+absl::StatusOr<HostParts> ParseHosts(absl::string_view raw_url,
+                                     absl::string_view after_slashes,
+                                     bool suspicious) {
+  HostParts parts;
+  parts.has_path_slash = after_slashes.find('/') != after_slashes.npos;
   const size_t slash = after_slashes.find('/');
   absl::string_view authority = after_slashes.substr(0, slash);
   const absl::string_view path = slash == after_slashes.npos
@@ -378,9 +337,9 @@ absl::StatusOr<PostgresParts> ParsePostgres(absl::string_view raw_url,
     }
   }
 
-  // libpq's multi-host form: "h1:5432,h2:5433". An empty entry (including
-  // an empty authority, "postgresql:///db") is libpq's default: the local
-  // socket.
+  // The multi-host form (libpq's): "h1:5432,h2:5433". An empty entry
+  // (including an empty authority, "scheme:///db") is an empty host, which
+  // a client library may read as its default (libpq: the local socket).
   size_t index = 0;
   for (absl::string_view entry : absl::StrSplit(authority, ',')) {
     absl::StatusOr<StorageUrl::Host> host =
@@ -399,11 +358,169 @@ absl::StatusOr<PostgresParts> ParsePostgres(absl::string_view raw_url,
                     "contains '/', '?' or '@', percent-encode them (%2F, %3F, "
                     "%40), and write an '@' in a database name as %40");
   }
-  absl::StatusOr<std::string> database =
+  absl::StatusOr<std::string> decoded =
       DecodeComponent(raw_url, path, "the database name");
-  if (!database.ok()) return database.status();
-  parts.database = *std::move(database);
+  if (!decoded.ok()) return decoded.status();
+  parts.path = *std::move(decoded);
   return parts;
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> StorageUrl::SchemeOf(absl::string_view url,
+                                                 absl::string_view expected) {
+  // DATABASE_URL often comes from a file or a shell with a trailing newline.
+  url = absl::StripAsciiWhitespace(url);
+  if (url.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("database URL is empty; ", expected));
+  }
+  const size_t scheme_end = SchemeEnd(url);
+  if (scheme_end == url.npos) {
+    return UrlError(url, absl::StrCat("no scheme; ", expected));
+  }
+  return absl::AsciiStrToLower(url.substr(0, scheme_end));
+}
+
+absl::Status StorageUrl::Invalid(absl::string_view url,
+                                 absl::string_view problem) {
+  return UrlError(absl::StripAsciiWhitespace(url), problem);
+}
+
+absl::Status StorageUrl::Invalid(absl::string_view problem) const {
+  return UrlError(raw_, problem);
+}
+
+absl::StatusOr<StorageUrl> StorageUrl::Parse(absl::string_view url,
+                                             const UrlSyntax& syntax) {
+  url = absl::StripAsciiWhitespace(url);
+  const size_t scheme_end = SchemeEnd(url);
+  if (scheme_end == url.npos) return UrlError(url, "no scheme");
+
+  StorageUrl result;
+  result.raw_ = std::string(url);
+  result.authority_ = syntax.authority;
+  result.scheme_ = std::string(url.substr(0, scheme_end));
+  const absl::string_view rest = url.substr(scheme_end + 1);
+  const size_t question = rest.find('?');
+  const absl::string_view hier = rest.substr(0, question);
+  const absl::string_view query =
+      question == rest.npos ? absl::string_view() : rest.substr(question + 1);
+  result.has_authority_ = absl::StartsWith(hier, "//");
+  // Set when the authority holds no '@' but one appears later: the sign of
+  // a password whose raw '/' or '?' ended the authority early. Text that a
+  // strict reading calls a port or an option name may then be part of the
+  // password, so messages stop quoting it.
+  bool suspicious = false;
+
+  if (syntax.authority == UrlSyntax::Authority::kHosts) {
+    if (!result.has_authority_) return UrlError(url, syntax.form_hint);
+    const absl::string_view after_slashes = rest.substr(2);
+    const size_t authority_end = after_slashes.find_first_of("/?");
+    const absl::string_view authority = after_slashes.substr(0, authority_end);
+    suspicious = authority.find('@') == authority.npos &&
+                 authority_end != after_slashes.npos &&
+                 after_slashes.find('@', authority_end) != after_slashes.npos;
+    absl::StatusOr<HostParts> parts =
+        ParseHosts(url, hier.substr(2), suspicious);
+    if (!parts.ok()) return parts.status();
+    result.user_ = std::move(parts->user);
+    result.password_ = std::move(parts->password);
+    result.has_password_ = parts->has_password;
+    result.hosts_ = std::move(parts->hosts);
+    result.path_ = std::move(parts->path);
+    result.has_path_slash_ = parts->has_path_slash;
+  } else {
+    if (syntax.authority == UrlSyntax::Authority::kEmpty &&
+        !result.has_authority_) {
+      return UrlError(url, syntax.form_hint);
+    }
+    absl::string_view path = hier;
+    if (result.has_authority_) {
+      // The authority must be empty; what follows the slash that ends it
+      // gives SQLAlchemy's reading: "///rel" is relative, "////abs"
+      // absolute.
+      const absl::string_view after_slashes = hier.substr(2);
+      const size_t slash = after_slashes.find('/');
+      if (!after_slashes.substr(0, slash).empty()) {
+        return UrlError(url, syntax.form_hint);
+      }
+      result.has_path_slash_ = slash != after_slashes.npos;
+      path = result.has_path_slash_ ? after_slashes.substr(slash + 1)
+                                    : absl::string_view();
+    }
+    absl::StatusOr<std::string> decoded =
+        DecodeComponent(url, path, "the path");
+    if (!decoded.ok()) return decoded.status();
+    result.path_ = *std::move(decoded);
+  }
+
+  absl::StatusOr<std::vector<std::pair<std::string, std::string>>> options =
+      ParseQuery(url, query, suspicious);
+  if (!options.ok()) return options.status();
+  result.options_ = *std::move(options);
+  return result;
+}
+
+const std::string* StorageUrl::FindOption(absl::string_view key) const {
+  for (const auto& option : options_) {
+    if (option.first == key) return &option.second;
+  }
+  return nullptr;
+}
+
+std::string StorageUrl::Redacted() const {
+  // Paths keep '/' and ':' readable ("scheme:///:memory:"); everything else
+  // outside the unreserved set is encoded, so the result parses back to the
+  // same components.
+  constexpr absl::string_view kPathKeep = "/:";
+  std::string out = absl::StrCat(scheme_, ":");
+  switch (authority_) {
+    case UrlSyntax::Authority::kNone:
+      // A path that starts with "//" would read back as a host.
+      if (has_authority_ || absl::StartsWith(path_, "//")) {
+        out.append("///");
+      }
+      out.append(PercentEncode(path_, kPathKeep));
+      break;
+    case UrlSyntax::Authority::kEmpty:
+      out.append("//");
+      if (has_path_slash_) {
+        absl::StrAppend(&out, "/", PercentEncode(path_, kPathKeep));
+      }
+      break;
+    case UrlSyntax::Authority::kHosts: {
+      out.append("//");
+      if (!user_.empty() || has_password_) {
+        absl::StrAppend(&out, PercentEncode(user_), has_password_ ? ":***" : "",
+                        "@");
+      }
+      bool first = true;
+      for (const Host& host : hosts_) {
+        if (!first) out.push_back(',');
+        first = false;
+        if (host.host.find(':') != host.host.npos) {
+          absl::StrAppend(&out, "[", PercentEncode(host.host, ":"), "]");
+        } else {
+          out.append(PercentEncode(host.host));
+        }
+        if (!host.port.empty()) absl::StrAppend(&out, ":", host.port);
+      }
+      if (!path_.empty()) absl::StrAppend(&out, "/", PercentEncode(path_));
+      break;
+    }
+  }
+  // '+' is encoded although Parse keeps it literal: SQLAlchemy reads a
+  // literal '+' in the query as a space.
+  constexpr absl::string_view kQueryKeep = "/:,";
+  char separator = '?';
+  for (const auto& [key, value] : options_) {
+    absl::StrAppend(
+        &out, absl::string_view(&separator, 1), PercentEncode(key, kQueryKeep),
+        "=", IsSecretOption(key) ? "***" : PercentEncode(value, kQueryKeep));
+    separator = '&';
+  }
+  return out;
 }
 
 absl::StatusOr<int> ParseIntOption(absl::string_view key,
@@ -438,215 +555,6 @@ absl::StatusOr<double> ParseSecondsOption(absl::string_view key,
         "0 or more seconds, got \"", absl::CHexEscape(value), "\""));
   }
   return seconds;
-}
-
-}  // namespace
-
-absl::StatusOr<StorageUrl> StorageUrl::Parse(absl::string_view url) {
-  // DATABASE_URL often comes from a file or a shell with a trailing newline.
-  url = absl::StripAsciiWhitespace(url);
-  if (url.empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("database URL is empty; ", kExpectedSchemes));
-  }
-  const size_t scheme_end = SchemeEnd(url);
-  if (scheme_end == url.npos) {
-    return UrlError(url, absl::StrCat("no scheme; ", kExpectedSchemes));
-  }
-
-  StorageUrl result;
-  result.scheme_ = std::string(url.substr(0, scheme_end));
-  const std::string scheme = absl::AsciiStrToLower(result.scheme_);
-  const absl::string_view rest = url.substr(scheme_end + 1);
-  // There is no fragment: libpq's URIs have none, so '#' is an ordinary
-  // character (and may appear unencoded in a password).
-  const size_t question = rest.find('?');
-  const absl::string_view hier = rest.substr(0, question);
-  const absl::string_view query =
-      question == rest.npos ? absl::string_view() : rest.substr(question + 1);
-  // Set when the authority holds no '@' but one appears later: the sign of
-  // a password whose raw '/' or '?' ended the authority early. Text that a
-  // strict reading calls a port or an option name may then be part of the
-  // password, so messages stop quoting it.
-  bool suspicious = false;
-
-  if (IsOneOf(scheme, kJsonSchemes)) {
-    result.kind_ = Kind::kJson;
-    absl::string_view path = hier;
-    if (absl::StartsWith(hier, "//")) {
-      bool has_path = false;
-      absl::StatusOr<absl::string_view> after =
-          PathAfterEmptyAuthority(url, hier.substr(2), kJsonHint, &has_path);
-      if (!after.ok()) return after.status();
-      path = *after;
-      result.triple_slash_ = true;
-    }
-    absl::StatusOr<std::string> decoded =
-        DecodeComponent(url, path, "the path");
-    if (!decoded.ok()) return decoded.status();
-    if (decoded->empty()) {
-      return UrlError(url, "empty path; write json:PATH, as in json:data");
-    }
-    result.path_ = *std::move(decoded);
-  } else if (IsOneOf(scheme, kSqliteSchemes)) {
-    result.kind_ = Kind::kSqlite;
-    if (!absl::StartsWith(hier, "//")) return UrlError(url, kSqliteHint);
-    bool has_path = false;
-    absl::StatusOr<absl::string_view> after =
-        PathAfterEmptyAuthority(url, hier.substr(2), kSqliteHint, &has_path);
-    if (!after.ok()) return after.status();
-    absl::StatusOr<std::string> decoded =
-        DecodeComponent(url, *after, "the path");
-    if (!decoded.ok()) return decoded.status();
-    // SQLAlchemy's pysqlite dialect opens ":memory:" when the database part
-    // is empty ("sqlite://", "sqlite:///").
-    result.path_ = decoded->empty() ? ":memory:" : *std::move(decoded);
-    result.triple_slash_ = has_path;
-  } else if (IsOneOf(scheme, kPostgresSchemes)) {
-    result.kind_ = Kind::kPostgres;
-    if (!absl::StartsWith(hier, "//")) {
-      return UrlError(url,
-                      "expected postgresql://[user[:password]@][host][:port]"
-                      "[,host[:port]...][/database][?key=value&...]");
-    }
-    const absl::string_view after_slashes = rest.substr(2);
-    const size_t authority_end = after_slashes.find_first_of("/?");
-    const absl::string_view authority = after_slashes.substr(0, authority_end);
-    suspicious = authority.find('@') == authority.npos &&
-                 authority_end != after_slashes.npos &&
-                 after_slashes.find('@', authority_end) != after_slashes.npos;
-    absl::StatusOr<PostgresParts> parts =
-        ParsePostgres(url, hier.substr(2), suspicious);
-    if (!parts.ok()) return parts.status();
-    result.user_ = std::move(parts->user);
-    result.password_ = std::move(parts->password);
-    result.has_password_ = parts->has_password;
-    result.hosts_ = std::move(parts->hosts);
-    result.database_ = std::move(parts->database);
-  } else {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "unsupported database URL scheme \"", absl::CHexEscape(result.scheme_),
-        "\" in ", RedactRawUrl(url), "; ", kExpectedSchemes));
-  }
-
-  absl::StatusOr<std::vector<std::pair<std::string, std::string>>> options =
-      ParseQuery(url, query, suspicious);
-  if (!options.ok()) return options.status();
-  result.options_ = *std::move(options);
-
-  // Pool options are checked here so that a typo fails at startup, where
-  // the URL is read, not at the first query.
-  absl::StatusOr<PoolOptions> pool = ReadPoolOptions(result);
-  if (!pool.ok()) return UrlError(url, pool.status().message());
-  return result;
-}
-
-absl::string_view StorageUrl::backend_name() const {
-  switch (kind_) {
-    case Kind::kJson:
-      return "json";
-    case Kind::kSqlite:
-      return "sqlite";
-    case Kind::kPostgres:
-      return "postgresql";
-  }
-  return "";
-}
-
-const std::string* StorageUrl::FindOption(absl::string_view key) const {
-  for (const auto& option : options_) {
-    if (option.first == key) return &option.second;
-  }
-  return nullptr;
-}
-
-std::string StorageUrl::Redacted() const {
-  // Paths keep '/' and ':' readable ("sqlite:///:memory:"); everything else
-  // outside the unreserved set is encoded, so the result parses back to the
-  // same components.
-  constexpr absl::string_view kPathKeep = "/:";
-  std::string out = absl::StrCat(scheme_, ":");
-  switch (kind_) {
-    case Kind::kJson:
-      // A path that starts with "//" would read back as a host.
-      if (triple_slash_ || absl::StartsWith(path_, "//")) {
-        out.append("///");
-      }
-      out.append(PercentEncode(path_, kPathKeep));
-      break;
-    case Kind::kSqlite:
-      out.append("//");
-      if (triple_slash_)
-        absl::StrAppend(&out, "/", PercentEncode(path_, kPathKeep));
-      break;
-    case Kind::kPostgres: {
-      out.append("//");
-      if (!user_.empty() || has_password_) {
-        absl::StrAppend(&out, PercentEncode(user_), has_password_ ? ":***" : "",
-                        "@");
-      }
-      bool first = true;
-      for (const Host& host : hosts_) {
-        if (!first) out.push_back(',');
-        first = false;
-        if (host.host.find(':') != host.host.npos) {
-          absl::StrAppend(&out, "[", PercentEncode(host.host, ":"), "]");
-        } else {
-          out.append(PercentEncode(host.host));
-        }
-        if (!host.port.empty()) absl::StrAppend(&out, ":", host.port);
-      }
-      if (!database_.empty()) {
-        absl::StrAppend(&out, "/", PercentEncode(database_));
-      }
-      break;
-    }
-  }
-  // '+' is encoded although Parse keeps it literal: SQLAlchemy reads a
-  // literal '+' in the query as a space.
-  constexpr absl::string_view kQueryKeep = "/:,";
-  char separator = '?';
-  for (const auto& [key, value] : options_) {
-    absl::StrAppend(
-        &out, absl::string_view(&separator, 1), PercentEncode(key, kQueryKeep),
-        "=", IsSecretOption(key) ? "***" : PercentEncode(value, kQueryKeep));
-    separator = '&';
-  }
-  return out;
-}
-
-absl::StatusOr<PoolOptions> ReadPoolOptions(const StorageUrl& url) {
-  PoolOptions options;
-  if (const std::string* value = url.FindOption("pool_size")) {
-    absl::StatusOr<int> n =
-        ParseIntOption("pool_size", *value, 0, "0 (no limit) or more");
-    if (!n.ok()) return n.status();
-    options.pool_size = *n;
-  }
-  if (const std::string* value = url.FindOption("max_overflow")) {
-    absl::StatusOr<int> n =
-        ParseIntOption("max_overflow", *value, -1, "-1 (no limit) or more");
-    if (!n.ok()) return n.status();
-    options.max_overflow = *n;
-  }
-  if (const std::string* value = url.FindOption("pool_timeout")) {
-    absl::StatusOr<double> s = ParseSecondsOption("pool_timeout", *value,
-                                                  /*allow_minus_one=*/false);
-    if (!s.ok()) return s.status();
-    options.pool_timeout_s = *s;
-  }
-  if (const std::string* value = url.FindOption("pool_recycle")) {
-    absl::StatusOr<double> s = ParseSecondsOption("pool_recycle", *value,
-                                                  /*allow_minus_one=*/true);
-    if (!s.ok()) return s.status();
-    options.pool_recycle_s = *s;
-  }
-  if (const std::string* value = url.FindOption("pool_pre_ping")) {
-    absl::StatusOr<bool> b = ParseBoolOption("pool_pre_ping", *value);
-    if (!b.ok()) return b.status();
-    options.pool_pre_ping = *b;
-  }
-  return options;
 }
 
 absl::StatusOr<bool> ParseBoolOption(absl::string_view key,

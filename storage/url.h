@@ -1,17 +1,13 @@
-// DATABASE_URL parsing and redaction.
+// Database URL parsing and redaction, for any backend.
 //
-// Accepted forms:
-//   json:data  json:./data  json:/srv/app/data        a folder of JSON files
-//   json:///data (relative)  json:////srv/app/data     (absolute)
-//   sqlite:///relative.db  sqlite:////absolute.db  sqlite:///:memory:
-//   sqlite+aiosqlite://... (the SQLAlchemy driver form; same meaning)
-//   postgresql://user:pass@host:port/db?opt=val   postgres://...
-//   postgresql+asyncpg://...  postgresql+psycopg2://...
-//   multi-host: postgresql://h1:5432,h2:5433/db?target_session_attrs=read-write
-// Components are percent-decoded. Query options: the pool's (pool_size,
-// max_overflow, pool_timeout, pool_recycle, pool_pre_ping), Parley's own per
-// backend (see README.md), and for PostgreSQL any libpq keyword (sslmode,
-// connect_timeout, application_name, target_session_attrs, ...).
+// A URL is "scheme:" followed by either an opaque path ("scheme:data") or
+// "//" and an authority ("scheme:///x.db", "scheme://bob:pw@h1:5432,h2/db"),
+// then an optional "?key=value&..." query. This file knows the
+// syntax, not the backends: each backend declares which form its URLs take
+// (UrlSyntax, in its BackendType) and what the path and options mean, and
+// the registry (storage/backend_registry.h) picks the backend by scheme.
+// Components are percent-decoded; there is no fragment ('#' is an ordinary
+// character, as in libpq).
 #ifndef PARLEY_STORAGE_URL_H_
 #define PARLEY_STORAGE_URL_H_
 
@@ -19,87 +15,125 @@
 #include <utility>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
 namespace parley {
 
+class BackendType;
+
+// The form of a backend's URLs.
+struct UrlSyntax {
+  enum class Authority {
+    // "scheme:PATH", or "scheme:///PATH" with an empty authority: a local
+    // path, never a host ("scheme:data", "scheme:////srv/data").
+    kNone,
+    // "scheme://" required, its authority empty: "scheme:///relative.db",
+    // "scheme:////absolute.db".
+    kEmpty,
+    // "scheme://[user[:password]@][host][:port][,host[:port]...][/PATH]".
+    kHosts,
+  };
+  Authority authority = Authority::kNone;
+  // Shown when a URL of this scheme is not of this form.
+  absl::string_view form_hint;
+};
+
 class StorageUrl {
  public:
-  enum class Kind { kJson, kSqlite, kPostgres };
-
   struct Host {
     std::string host;  // decoded; may be empty (libpq's default socket)
-    std::string port;  // decoded; may be empty
+    std::string port;  // decoded; digits only, may be empty
   };
 
-  // Parses `url`. InvalidArgument for an unknown scheme, a malformed URL, a
-  // bad percent escape, or an option with a malformed value; the message
-  // names the problem and shows the URL only in redacted form.
-  static absl::StatusOr<StorageUrl> Parse(absl::string_view url);
+  // Parses `url` in the form `syntax` gives, whatever its scheme; the
+  // backend's checks come after (BackendType::ParseUrl). InvalidArgument
+  // for a malformed URL, a bad percent escape or a NUL in a component; the
+  // message names the problem and shows the URL only in redacted form.
+  static absl::StatusOr<StorageUrl> Parse(absl::string_view url,
+                                          const UrlSyntax& syntax);
 
-  Kind kind() const { return kind_; }
-  // "json", "sqlite" or "postgresql": the registry key.
-  absl::string_view backend_name() const;
-  // The scheme as written ("postgresql+asyncpg").
+  // The scheme `url` starts with, lower-cased ("name+driver").
+  // InvalidArgument for an empty URL or one without a scheme; `expected`
+  // ends the message (BackendRegistry::expected()).
+  static absl::StatusOr<std::string> SchemeOf(absl::string_view url,
+                                              absl::string_view expected);
+
+  // InvalidArgument "database URL <redacted url>: <problem>", for a URL
+  // that may not parse. The one form in which a URL that failed to parse
+  // appears in a message.
+  static absl::Status Invalid(absl::string_view url, absl::string_view problem);
+
+  // The backend that parsed this URL (BackendType::ParseUrl).
+  // REQUIRES: the URL came from a BackendType or the registry.
+  const BackendType& type() const { return *type_; }
+
+  // The scheme as written ("Name+Driver").
   const std::string& scheme() const { return scheme_; }
 
-  // json: the folder; sqlite: the file path or ":memory:". Decoded.
+  // What follows the '/' that ends the authority, or the opaque part after
+  // "scheme:" (decoded): "s:data" and "s:///data" give "data",
+  // "s:////srv/x.db" gives "/srv/x.db", "s://h/chat" gives "chat". Empty
+  // when there is none.
   const std::string& path() const { return path_; }
 
-  // postgres only (decoded).
+  // Authority::kHosts only (decoded).
   const std::string& user() const { return user_; }
   const std::string& password() const { return password_; }
   bool has_password() const { return has_password_; }
   const std::vector<Host>& hosts() const { return hosts_; }
-  const std::string& database() const { return database_; }
 
-  // Query options in the order written, decoded. A key given twice keeps the
-  // last value.
+  // Query options in the order written, decoded. A key given twice keeps its
+  // first position and its last value.
   const std::vector<std::pair<std::string, std::string>>& options() const {
     return options_;
   }
   // The value of option `key`, or nullptr.
   const std::string* FindOption(absl::string_view key) const;
 
-  // The URL with the password replaced by "***": the only form of a URL that
-  // may appear in a message, a log line or `parley info`.
+  // The URL with the password, and the value of every option whose name
+  // ends in "password", replaced by "***": the only form of a URL that may
+  // appear in a message, a log line or `parley info`. It parses back to the
+  // same components.
   std::string Redacted() const;
 
+  // Invalid(*this as written, problem).
+  absl::Status Invalid(absl::string_view problem) const;
+
  private:
-  Kind kind_ = Kind::kJson;
+  friend class BackendType;
+
+  const BackendType* type_ = nullptr;
+  UrlSyntax::Authority authority_ = UrlSyntax::Authority::kNone;
+  std::string raw_;  // as written, for Invalid
   std::string scheme_;
   std::string path_;
   std::string user_;
   std::string password_;
   bool has_password_ = false;
   std::vector<Host> hosts_;
-  std::string database_;
   std::vector<std::pair<std::string, std::string>> options_;
-  // json: and sqlite: only: the URL was written with a path after "//"
-  // (json:///data, sqlite:///x.db) rather than json:data or a bare
-  // sqlite://. Redacted() keeps the form as written.
-  bool triple_slash_ = false;
+  // Written with "//" ("s:///data", "s://"), and with a '/' after the
+  // authority ("s:///" rather than "s://"): Redacted() keeps
+  // the form as written.
+  bool has_authority_ = false;
+  bool has_path_slash_ = false;
 };
 
-// Connection-pool settings read from URL options, with SQLAlchemy's
-// defaults and meaning.
-struct PoolOptions {
-  int pool_size = 5;            // connections kept open
-  int max_overflow = 10;        // extra connections allowed under load
-  double pool_timeout_s = 30;   // wait for a free connection, then
-                                // ResourceExhausted
-  double pool_recycle_s = -1;   // reopen connections older than this; <0 never
-  bool pool_pre_ping = false;   // check a connection before handing it out
-};
-
-// Reads the pool options from `url` (defaults for those not given).
-// InvalidArgument naming the option for a malformed or negative value.
-absl::StatusOr<PoolOptions> ReadPoolOptions(const StorageUrl& url);
-
-// Parses a boolean option value: true/false, 1/0, yes/no, on/off.
+// Option values, with one message style for every backend.
+// A boolean: true/false, 1/0, yes/no, on/off, in any case.
 absl::StatusOr<bool> ParseBoolOption(absl::string_view key,
                                      absl::string_view value);
+// An integer of at least `min`; `range` describes the accepted values in
+// the message ("0 (no limit) or more").
+absl::StatusOr<int> ParseIntOption(absl::string_view key,
+                                   absl::string_view value, int min,
+                                   absl::string_view range);
+// Seconds, finite and not negative; `allow_minus_one` admits -1 ("never").
+absl::StatusOr<double> ParseSecondsOption(absl::string_view key,
+                                          absl::string_view value,
+                                          bool allow_minus_one);
 
 }  // namespace parley
 

@@ -38,7 +38,7 @@ class GoldenTest : public ::testing::Test {
     fs::copy("tests/testdata/golden", root_, fs::copy_options::recursive);
     url_ = "json:" + root_;
     ASSERT_OK_AND_ASSIGN(storage_, Storage::Open(url_));
-    ASSERT_OK_AND_ASSIGN(StorageUrl url, StorageUrl::Parse(url_));
+    ASSERT_OK_AND_ASSIGN(StorageUrl url, ParseDatabaseUrl(url_));
     ASSERT_OK_AND_ASSIGN(backend_, OpenBackend(url, BackendOptions()));
   }
 

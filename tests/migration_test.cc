@@ -38,7 +38,8 @@
 #include "storage/export_format.h"
 #include "storage/migrate.h"
 #include "storage/migrate_source.h"
-#include "storage/migrate_staging.h"
+#include "backends/json/json_import.h"
+#include "backends/json/json_type.h"
 #include "storage/migrate_verify.h"
 #include "storage/progress.h"
 #include "storage/record_digest.h"
@@ -75,7 +76,7 @@ std::string SqliteUrl(const std::string& file) {
 // lead once it is finished). Until then the middle store is JSON.
 bool SqliteAvailable() {
   static const bool available = [] {
-    absl::StatusOr<StorageUrl> url = StorageUrl::Parse(
+    absl::StatusOr<StorageUrl> url = ParseDatabaseUrl(
         SqliteUrl(FreshTempDir("sqlite_probe") + "/probe.db"));
     return url.ok() && OpenBackend(*url, BackendOptions()).ok();
   }();
@@ -96,7 +97,7 @@ std::vector<std::pair<std::string, std::string>> FreshStores(
 }
 
 StorageUrl Url(const std::string& text) {
-  absl::StatusOr<StorageUrl> url = StorageUrl::Parse(text);
+  absl::StatusOr<StorageUrl> url = ParseDatabaseUrl(text);
   EXPECT_THAT(url.status(), IsOk());
   // A URL that did not parse (no test server) fails the test, not the
   // process: the empty StorageUrl opens nothing.
@@ -718,7 +719,8 @@ TEST(MigrationTest, MissingSourceAndSameStoreAreRefused) {
 TEST(MigrationTest, StagingUrlSurvivesOddFolderNames) {
   const std::string dir = FreshTempDir("odd names") + "/a?b%c&d store";
   ASSERT_OK_AND_ASSIGN(StorageUrl url,
-                       JsonFolderUrl(dir, {{"fsync", "false"}}));
+                       json_backend::JsonFolderUrl(JsonBackendType(), dir,
+                                                   {{"fsync", "false"}}));
   EXPECT_EQ(url.path(), dir);
   ASSERT_NE(url.FindOption("fsync"), nullptr);
   EXPECT_EQ(*url.FindOption("fsync"), "false");

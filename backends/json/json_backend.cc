@@ -223,19 +223,9 @@ int64_t FilesParsedForTesting(Backend& backend) {
 absl::StatusOr<std::unique_ptr<Backend>> OpenJsonBackend(
     const StorageUrl& url, const BackendOptions& options) {
   (void)options;  // unversioned: every schema policy opens the store
-  if (url.kind() != StorageUrl::Kind::kJson) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("open ", url.Redacted(), ": not a json: URL"));
-  }
-  bool sync = true;
-  for (const auto& [key, value] : url.options()) {
-    if (key == "fsync") {
-      ASSIGN_OR_RETURN(sync, ParseBoolOption(key, value));
-    } else {
-      return absl::InvalidArgumentError(
-          absl::StrCat("open ", url.Redacted(), ": unknown option \"", key,
-                       "\" for a json store (known: fsync)"));
-    }
+  bool sync = true;  // the option's value was checked by JsonType::CheckUrl
+  if (const std::string* value = url.FindOption("fsync")) {
+    ASSIGN_OR_RETURN(sync, ParseBoolOption("fsync", *value));
   }
   const std::string& root = url.path();
   if (root.empty()) {

@@ -1,9 +1,7 @@
 // The JSON-file backend: a folder of JSON files, as the original Python
 // module kept them (layout and format in /work/shared/API.md).
 //
-// URL: json:<folder>. Option fsync=false skips fsync on every change (for
-// throwaway stores; a crash may then lose recent changes); default true.
-// Any other option is refused.
+// URL and options: backends/json/json_type.h.
 #ifndef PARLEY_BACKENDS_JSON_JSON_BACKEND_H_
 #define PARLEY_BACKENDS_JSON_JSON_BACKEND_H_
 
@@ -15,10 +13,10 @@
 
 namespace parley {
 
-// Opens the store in folder `url.path()`. Creates nothing until the first
-// write. InvalidArgument for a URL that is not json: or has an unknown or
-// malformed option; FailedPrecondition when the path exists and is not a
-// folder. The store is unversioned: any schema policy opens it.
+// Opens the store in folder `url.path()` (a URL JsonBackendType parsed).
+// Creates nothing until the first write. FailedPrecondition when the path
+// exists and is not a folder. The store is unversioned: any schema policy
+// opens it.
 absl::StatusOr<std::unique_ptr<Backend>> OpenJsonBackend(
     const StorageUrl& url, const BackendOptions& options);
 

@@ -1,4 +1,5 @@
 #include "backends/json/json_backend.h"
+#include "backends/json/json_type.h"
 
 #include <dirent.h>
 #include <sys/stat.h>
@@ -90,7 +91,7 @@ std::vector<std::string> ListDir(const std::string& path) {
 }
 
 std::unique_ptr<Backend> Open(const std::string& dir, bool fsync = true) {
-  absl::StatusOr<StorageUrl> url = StorageUrl::Parse(
+  absl::StatusOr<StorageUrl> url = JsonBackendType().ParseUrl(
       absl::StrCat("json:", dir, fsync ? "" : "?fsync=false"));
   EXPECT_TRUE(url.ok()) << url.status();
   absl::StatusOr<std::unique_ptr<Backend>> backend =
@@ -699,12 +700,11 @@ TEST(JsonBackendTest, UpdateByStripeIdPicksSmallestUserId) {
 }
 
 TEST(JsonBackendTest, UnknownUrlOptionIsRefused) {
-  absl::StatusOr<StorageUrl> url = StorageUrl::Parse("json:/tmp/x?fsinc=false");
-  ASSERT_TRUE(url.ok());
-  absl::StatusOr<std::unique_ptr<Backend>> backend =
-      OpenJsonBackend(*url, BackendOptions());
-  EXPECT_EQ(backend.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(std::string(backend.status().message()), HasSubstr("fsinc"));
+  // Refused where the URL is read, before anything is opened.
+  absl::StatusOr<StorageUrl> url =
+      JsonBackendType().ParseUrl("json:/tmp/x?fsinc=false");
+  EXPECT_EQ(url.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(url.status().message()), HasSubstr("fsinc"));
 }
 
 TEST(JsonBackendTest, CreateRefusesAnExistingIdAndCountsMessages) {

@@ -32,7 +32,7 @@ using Policy = BackendOptions::SchemaPolicy;
 
 absl::StatusOr<std::unique_ptr<Backend>> Open(const std::string& url_text,
                                               Policy policy) {
-  absl::StatusOr<StorageUrl> url = StorageUrl::Parse(url_text);
+  absl::StatusOr<StorageUrl> url = PostgresBackendType().ParseUrl(url_text);
   if (!url.ok()) return url.status();
   BackendOptions options;
   options.schema_policy = policy;

@@ -6,7 +6,7 @@
 // URL options:
 //   pool_size, max_overflow, pool_timeout, pool_recycle, pool_pre_ping
 //       the connection pool, with SQLAlchemy's meaning and defaults (see
-//       storage/url.h)
+//       backends/sql/pool_options.h)
 //   prepared_statements=false
 //       send each statement with its parameters in one round trip instead
 //       of preparing it once per connection; for PgBouncer in transaction
@@ -30,6 +30,7 @@
 
 #include "absl/status/statusor.h"
 #include "storage/backend.h"
+#include "storage/backend_type.h"
 #include "storage/url.h"
 
 namespace parley {
@@ -49,6 +50,9 @@ namespace parley {
 // the write may or may not have been applied.
 absl::StatusOr<std::unique_ptr<Backend>> OpenPostgresBackend(
     const StorageUrl& url, const BackendOptions& options);
+
+// The backend's declaration: schemes, URL form, pool options.
+const BackendType& PostgresBackendType();
 
 }  // namespace parley
 

@@ -31,7 +31,7 @@ constexpr char kCanary[] = "Canary-Pw-7f3a9c";
 
 absl::StatusOr<std::unique_ptr<Backend>> Open(
     const std::string& url_text, Policy policy = Policy::kUpgrade) {
-  absl::StatusOr<StorageUrl> url = StorageUrl::Parse(url_text);
+  absl::StatusOr<StorageUrl> url = PostgresBackendType().ParseUrl(url_text);
   if (!url.ok()) return url.status();
   BackendOptions options;
   options.schema_policy = policy;
@@ -150,11 +150,11 @@ TEST(PostgresBackendTest, FailedTransactionLeavesNoTrace) {
 
 TEST(PostgresBackendTest, WrongPasswordFailsWithoutShowingIt) {
   ASSERT_OK_AND_ASSIGN(std::string base, TestPostgresUrl());
-  ASSERT_OK_AND_ASSIGN(StorageUrl url, StorageUrl::Parse(base));
+  ASSERT_OK_AND_ASSIGN(StorageUrl url, PostgresBackendType().ParseUrl(base));
   const StorageUrl::Host& host = url.hosts().front();
   const std::string wrong =
       absl::StrCat("postgresql://", url.user(), ":", kCanary, "@", host.host,
-                   ":", host.port, "/", url.database());
+                   ":", host.port, "/", url.path());
   absl::StatusOr<std::unique_ptr<Backend>> opened = Open(wrong);
   EXPECT_THAT(opened, StatusIs(absl::StatusCode::kPermissionDenied,
                                "password authentication failed"));
@@ -175,8 +175,7 @@ TEST(PostgresBackendTest, UnknownOptionIsInvalidArgument) {
 }
 
 TEST(PostgresBackendTest, NotAPostgresUrlIsInvalidArgument) {
-  ASSERT_OK_AND_ASSIGN(StorageUrl url, StorageUrl::Parse("json:data"));
-  EXPECT_THAT(OpenPostgresBackend(url, BackendOptions()),
+  EXPECT_THAT(PostgresBackendType().ParseUrl("json:data").status(),
               StatusIs(absl::StatusCode::kInvalidArgument, "postgresql://"));
 }
 

@@ -111,7 +111,7 @@ absl::StatusOr<PostgresConnectParams> PostgresConnectParams::FromUrl(
     add("password", url.password());
     params.password_ = url.password();
   }
-  if (!url.database().empty()) add("dbname", url.database());
+  if (!url.path().empty()) add("dbname", url.path());
   add("connect_timeout", "10");
 
   const absl::flat_hash_set<std::string>& libpq_keywords = LibpqKeywords();

@@ -1,3 +1,4 @@
+#include "backends/postgres/postgres_backend.h"
 #include "backends/postgres/postgres_connection.h"
 
 #include <memory>
@@ -32,12 +33,12 @@ constexpr char kCanary[] = "Canary-Pw-7f3a9c";
 // The TEST_POSTGRES_URL server with `password` and `port` swapped in.
 std::string UrlWith(const std::string& base, absl::string_view password,
                     absl::string_view port = "") {
-  absl::StatusOr<StorageUrl> url = StorageUrl::Parse(base);
+  absl::StatusOr<StorageUrl> url = PostgresBackendType().ParseUrl(base);
   if (!url.ok()) return base;
   const StorageUrl::Host& host = url->hosts().front();
   return absl::StrCat("postgresql://", url->user(), ":", password, "@",
                       host.host, ":", port.empty() ? host.port : port, "/",
-                      url->database());
+                      url->path());
 }
 
 class PostgresConnectionTest : public ::testing::Test {
@@ -201,13 +202,13 @@ TEST_F(PostgresConnectionTest, LibpqKeywordsPassAndParleyOptionsDoNot) {
 }
 
 TEST_F(PostgresConnectionTest, MultiHostUrlTriesEachHost) {
-  ASSERT_OK_AND_ASSIGN(StorageUrl url, StorageUrl::Parse(url_));
+  ASSERT_OK_AND_ASSIGN(StorageUrl url, PostgresBackendType().ParseUrl(url_));
   const StorageUrl::Host& host = url.hosts().front();
   // Port 1 refuses at once; libpq then tries the next host.
   const std::string multi =
       absl::StrCat("postgresql://", url.user(), ":", url.password(), "@",
                    host.host, ":1,", host.host, ":", host.port, "/",
-                   url.database(), "?target_session_attrs=read-write");
+                   url.path(), "?target_session_attrs=read-write");
   ASSERT_OK_AND_ASSIGN(auto conn, ConnectForTest(multi));
   EXPECT_THAT(QueryText(*conn, "SELECT 1"), IsOkAndHolds("1"));
 }

@@ -1,3 +1,4 @@
+#include "backends/postgres/postgres_backend.h"
 #include "backends/postgres/postgres_pipeline.h"
 
 #include <atomic>
@@ -45,7 +46,7 @@ const std::string kCount = "SELECT COUNT(*) FROM kv";
 const std::string kDivide = "SELECT 1 / $1::int";
 
 PostgresConnectParams ParamsFor(const std::string& url_text) {
-  absl::StatusOr<StorageUrl> url = StorageUrl::Parse(url_text);
+  absl::StatusOr<StorageUrl> url = PostgresBackendType().ParseUrl(url_text);
   EXPECT_THAT(url.status(), IsOk());
   absl::StatusOr<PostgresConnectParams> params =
       PostgresConnectParams::FromUrl(*url);
@@ -238,11 +239,11 @@ TEST_F(PostgresPipelineTest, WithoutPreparedStatementsToo) {
 }
 
 TEST_F(PostgresPipelineTest, NoServerIsAnImmediateErrorWithoutThePassword) {
-  absl::StatusOr<StorageUrl> url = StorageUrl::Parse(url_);
+  absl::StatusOr<StorageUrl> url = PostgresBackendType().ParseUrl(url_);
   ASSERT_THAT(url.status(), IsOk());
   const std::string bad =
       absl::StrCat("postgresql://", url->user(), ":Canary-Pw-51@127.0.0.1:1/",
-                   url->database(), "?connect_timeout=2");
+                   url->path(), "?connect_timeout=2");
   absl::StatusOr<std::unique_ptr<PostgresPipeline>> pipeline =
       PostgresPipeline::Open(ParamsFor(bad), 2);
   EXPECT_EQ(pipeline.status().code(), absl::StatusCode::kUnavailable);

@@ -27,11 +27,8 @@ PostgresPool::PostgresPool(const PostgresConnectParams& params,
 PostgresPool::~PostgresPool() = default;
 
 bool PostgresPool::UnderOpenLimit() const {
-  // pool_size 0 means no limit at all (SQLAlchemy: "no size limit"), and so
-  // does max_overflow -1.
-  if (options_.pool_size == 0 || options_.max_overflow < 0) return true;
   return static_cast<int>(open_.size()) + opening_ <
-         options_.pool_size + options_.max_overflow;
+         options_.max_connections();
 }
 
 bool PostgresPool::CanProceed() const {

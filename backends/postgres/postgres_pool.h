@@ -15,6 +15,7 @@
 #include "absl/time/time.h"
 #include "backends/postgres/postgres_connection.h"
 #include "backends/sql/sql_connection.h"
+#include "backends/sql/pool_options.h"
 #include "storage/url.h"
 
 namespace parley {

@@ -1,3 +1,4 @@
+#include "backends/postgres/postgres_backend.h"
 #include "backends/postgres/postgres_pool.h"
 
 #include <atomic>
@@ -47,7 +48,7 @@ class PostgresPoolTest : public ::testing::Test {
   // A pool on this test's store with `options` ("pool_size=1&...").
   std::unique_ptr<PostgresPool> MakePool(absl::string_view options) {
     absl::StatusOr<StorageUrl> url =
-        StorageUrl::Parse(absl::StrCat(url_, "&", options));
+        PostgresBackendType().ParseUrl(absl::StrCat(url_, "&", options));
     EXPECT_THAT(url, IsOk());
     absl::StatusOr<PoolOptions> pool_options = ReadPoolOptions(*url);
     EXPECT_THAT(pool_options, IsOk());
@@ -312,7 +313,7 @@ TEST_F(PostgresPoolTest, ConnectFailureIsReturnedAndFreesItsSlot) {
 TEST_F(PostgresPoolTest, NoLockHeldWhileConnecting) {
   absl::Notification connecting;
   absl::Notification finish;
-  ASSERT_OK_AND_ASSIGN(StorageUrl url, StorageUrl::Parse(url_));
+  ASSERT_OK_AND_ASSIGN(StorageUrl url, PostgresBackendType().ParseUrl(url_));
   ASSERT_OK_AND_ASSIGN(auto params,
                        postgres::PostgresConnectParams::FromUrl(url));
   PoolOptions options;

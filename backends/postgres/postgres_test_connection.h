@@ -8,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "backends/postgres/postgres_backend.h"
 #include "backends/postgres/postgres_connection.h"
 #include "backends/sql/sql_connection.h"
 #include "storage/url.h"
@@ -17,7 +18,7 @@ namespace testing {
 
 inline absl::StatusOr<std::unique_ptr<postgres::PostgresConnection>>
 ConnectForTest(absl::string_view url_text) {
-  absl::StatusOr<StorageUrl> url = StorageUrl::Parse(url_text);
+  absl::StatusOr<StorageUrl> url = PostgresBackendType().ParseUrl(url_text);
   if (!url.ok()) return url.status();
   absl::StatusOr<postgres::PostgresConnectParams> params =
       postgres::PostgresConnectParams::FromUrl(*url);

@@ -1,3 +1,4 @@
+#include "backends/postgres/postgres_backend.h"
 #include "backends/postgres/postgres_test_store.h"
 
 #include <unistd.h>
@@ -33,12 +34,8 @@ absl::StatusOr<std::string> NewPostgresTestStore(
     absl::string_view extra_options) {
   absl::StatusOr<std::string> base = TestPostgresUrl();
   if (!base.ok()) return base.status();
-  absl::StatusOr<StorageUrl> url = StorageUrl::Parse(*base);
+  absl::StatusOr<StorageUrl> url = PostgresBackendType().ParseUrl(*base);
   if (!url.ok()) return url.status();
-  if (url->kind() != StorageUrl::Kind::kPostgres) {
-    return absl::InvalidArgumentError(
-        "TEST_POSTGRES_URL is not a postgresql:// URL");
-  }
   if (url->FindOption("options") != nullptr) {
     return absl::InvalidArgumentError(
         "TEST_POSTGRES_URL already has an `options` option, which the test "
@@ -100,7 +97,7 @@ absl::StatusOr<std::string> NewPgBouncerTestStore(
   if (!bouncer.ok()) return bouncer.status();
   absl::StatusOr<std::string> base = TestPostgresUrl();
   if (!base.ok()) return base.status();
-  absl::StatusOr<StorageUrl> url = StorageUrl::Parse(*base);
+  absl::StatusOr<StorageUrl> url = PostgresBackendType().ParseUrl(*base);
   if (!url.ok()) return url.status();
   absl::StatusOr<postgres::PostgresConnectParams> params =
       postgres::PostgresConnectParams::FromUrl(*url);

@@ -1,12 +1,16 @@
 #include "backends/sqlite/sqlite_backend.h"
 
 #include <sqlite3.h>
+#include <sys/stat.h>
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <memory>
 #include <string>
+#include <system_error>
 #include <utility>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
@@ -15,6 +19,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "backends/sql/pool_options.h"
 #include "backends/sql/sql_backend.h"
 #include "backends/sql/sql_connection.h"
 #include "backends/sql/sql_dialect.h"
@@ -305,6 +310,12 @@ absl::StatusOr<std::unique_ptr<SqlConnection>> OpenConnection(
                                             settings.writer_gate);
 }
 
+// The file a sqlite: URL names. SQLAlchemy's pysqlite dialect opens
+// ":memory:" when the database part is empty ("sqlite://", "sqlite:///").
+std::string SqliteFile(const StorageUrl& url) {
+  return url.path().empty() ? ":memory:" : url.path();
+}
+
 absl::Status ReadSqliteOptions(const StorageUrl& url,
                                SqliteSettings* settings) {
   for (const auto& [key, value] : url.options()) {
@@ -325,9 +336,14 @@ absl::Status ReadSqliteOptions(const StorageUrl& url,
             value, "\""));
       }
       settings->synchronous = absl::AsciiStrToUpper(mode);
-    } else if (key != "pool_size" && key != "max_overflow" &&
-               key != "pool_timeout" && key != "pool_recycle" &&
-               key != "pool_pre_ping") {
+    } else if (key == "pool_recycle" || key == "pool_pre_ping") {
+      // A connection to a file never goes stale: accepting these and doing
+      // nothing would promise what does not happen.
+      return url.Invalid(absl::StrCat(
+          "option \"", key,
+          "\" applies to client-server stores (postgresql), not to a SQLite "
+          "file"));
+    } else if (!IsPoolOption(key)) {
       return absl::InvalidArgumentError(absl::StrCat(
           "sqlite url: unknown option \"", key, "\" in ", url.Redacted()));
     }
@@ -339,16 +355,8 @@ absl::Status ReadSqliteOptions(const StorageUrl& url,
 
 absl::StatusOr<std::unique_ptr<Backend>> OpenSqliteBackend(
     const StorageUrl& url, const BackendOptions& options) {
-  if (url.kind() != StorageUrl::Kind::kSqlite) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("sqlite backend: not a sqlite url: ", url.Redacted()));
-  }
   auto settings = std::make_shared<SqliteSettings>();
-  settings->path = url.path();
-  if (settings->path.empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("sqlite url: no database path in ", url.Redacted()));
-  }
+  settings->path = SqliteFile(url);
   settings->in_memory = settings->path == ":memory:";
   if (!settings->in_memory) {
     settings->writer_gate = sqlite::WriterGate::ForFile(settings->path);
@@ -357,8 +365,7 @@ absl::StatusOr<std::unique_ptr<Backend>> OpenSqliteBackend(
   ASSIGN_OR_RETURN(PoolOptions pool, ReadPoolOptions(url));
   // Every sqlite3_open of ":memory:" is a new, empty database: an in-memory
   // store is one connection that every caller shares in turn.
-  const int max_connections =
-      settings->in_memory ? 1 : pool.pool_size + pool.max_overflow;
+  const int max_connections = settings->in_memory ? 1 : pool.max_connections();
   auto source = std::make_unique<sql::SqlConnectionPool>(
       [settings]() { return OpenConnection(*settings); }, max_connections,
       absl::Seconds(pool.pool_timeout_s));
@@ -366,6 +373,71 @@ absl::StatusOr<std::unique_ptr<Backend>> OpenSqliteBackend(
   // here rather than at the first call.
   { ASSIGN_OR_RETURN(sql::SqlConnectionLease lease, source->Acquire()); }
   return sql::NewSqlBackend(std::move(source), sql::SqliteDialect(), options);
+}
+
+namespace {
+
+class SqliteType final : public BackendType {
+ public:
+  absl::string_view name() const override { return "sqlite"; }
+
+  // SQLAlchemy's driver suffixes name a Python driver; they do not change
+  // what the URL means. Other drivers are refused rather than guessed at:
+  // sqlite+pysqlcipher, for one, means an encrypted file.
+  std::vector<absl::string_view> schemes() const override {
+    return {"sqlite", "sqlite+aiosqlite", "sqlite+pysqlite"};
+  }
+
+  UrlSyntax url_syntax() const override {
+    return {UrlSyntax::Authority::kEmpty,
+            "sqlite URLs have three slashes and no host: "
+            "sqlite:///relative.db, sqlite:////absolute.db or "
+            "sqlite:///:memory:"};
+  }
+
+  absl::Status CheckUrl(const StorageUrl& url) const override {
+    SqliteSettings settings;
+    RETURN_IF_ERROR(ReadSqliteOptions(url, &settings));
+    absl::StatusOr<PoolOptions> pool = ReadPoolOptions(url);
+    if (!pool.ok()) return url.Invalid(pool.status().message());
+    return absl::OkStatus();
+  }
+
+  BackendTraits traits() const override {
+    BackendTraits traits;
+    traits.serialized_writes = true;
+    return traits;
+  }
+
+  absl::StatusOr<std::unique_ptr<Backend>> Open(
+      const StorageUrl& url, const BackendOptions& options) const override {
+    return OpenSqliteBackend(url, options);
+  }
+
+  absl::Status CheckExists(const StorageUrl& url) const override {
+    const std::string file = SqliteFile(url);
+    struct stat st;
+    if (file == ":memory:" || ::stat(file.c_str(), &st) == 0) {
+      return absl::OkStatus();
+    }
+    return absl::NotFoundError(
+        absl::StrCat("database file ", file, " does not exist"));
+  }
+
+  bool SameStore(const StorageUrl& a, const StorageUrl& b) const override {
+    const std::string file_a = SqliteFile(a);
+    const std::string file_b = SqliteFile(b);
+    if (file_a == ":memory:") return false;  // every open is a new database
+    std::error_code ec;
+    return file_a == file_b || std::filesystem::equivalent(file_a, file_b, ec);
+  }
+};
+
+}  // namespace
+
+const BackendType& SqliteBackendType() {
+  static const SqliteType* const type = new SqliteType();
+  return *type;
 }
 
 }  // namespace parley

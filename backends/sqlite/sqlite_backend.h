@@ -1,8 +1,12 @@
 // The SQLite backend: sqlite:///relative.db, sqlite:////absolute.db,
 // sqlite:///:memory:.
 //
-// URL options (beyond the pool's pool_size, max_overflow, pool_timeout,
-// pool_recycle, pool_pre_ping):
+// Schemes sqlite, sqlite+aiosqlite, sqlite+pysqlite (SQLAlchemy's driver
+// forms; same meaning). An empty path ("sqlite://") is ":memory:".
+//
+// URL options (beyond the pool's pool_size, max_overflow, pool_timeout;
+// pool_recycle and pool_pre_ping are refused: a file connection does not go
+// stale):
 //   busy_timeout_ms=N   how long a statement waits for another connection's
 //                       lock before the transaction is retried (default
 //                       5000; SQLite's own default 0 fails at once)
@@ -16,6 +20,7 @@
 
 #include "absl/status/statusor.h"
 #include "storage/backend.h"
+#include "storage/backend_type.h"
 #include "storage/url.h"
 
 namespace parley {
@@ -26,6 +31,9 @@ namespace parley {
 // opened; FailedPrecondition for a schema the policy refuses.
 absl::StatusOr<std::unique_ptr<Backend>> OpenSqliteBackend(
     const StorageUrl& url, const BackendOptions& options);
+
+// The backend's declaration: schemes, options, traits (writes serialized).
+const BackendType& SqliteBackendType();
 
 }  // namespace parley
 

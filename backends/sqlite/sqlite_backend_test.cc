@@ -45,7 +45,7 @@ std::string FreshDbPath() {
 absl::StatusOr<std::unique_ptr<Backend>> Open(const std::string& path,
                                               Policy policy = Policy::kUpgrade,
                                               absl::string_view options = "") {
-  absl::StatusOr<StorageUrl> url = StorageUrl::Parse(
+  absl::StatusOr<StorageUrl> url = SqliteBackendType().ParseUrl(
       absl::StrCat("sqlite:///", path, options.empty() ? "" : "?", options));
   if (!url.ok()) return url.status();
   BackendOptions backend_options;

@@ -673,8 +673,8 @@ TEST_P(DifferentialTest, StoreOfTheOriginalIsTakenOverAndContinued) {
       url = "json:" + original;
       json_dir = original;
     } else {
-      absl::StatusOr<StorageUrl> from = StorageUrl::Parse("json:" + original);
-      absl::StatusOr<StorageUrl> to = StorageUrl::Parse(url);
+      absl::StatusOr<StorageUrl> from = ParseDatabaseUrl("json:" + original);
+      absl::StatusOr<StorageUrl> to = ParseDatabaseUrl(url);
       ASSERT_TRUE(from.ok() && to.ok());
       absl::StatusOr<std::unique_ptr<Backend>> source_backend =
           OpenSourceStore(*from, OpenBackend);

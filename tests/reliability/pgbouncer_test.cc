@@ -18,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
+#include "backends/builtin_backends.h"
 #include "api/storage.h"
 #include "backends/postgres/postgres_connection.h"
 #include "backends/postgres/postgres_test_store.h"
@@ -58,7 +59,7 @@ CliResult RunCli(std::vector<std::string> args) {
 }
 
 absl::StatusOr<bool> BehindPooler(const std::string& url_text) {
-  absl::StatusOr<StorageUrl> url = StorageUrl::Parse(url_text);
+  absl::StatusOr<StorageUrl> url = ParseDatabaseUrl(url_text);
   if (!url.ok()) return url.status();
   absl::StatusOr<postgres::PostgresConnectParams> params =
       postgres::PostgresConnectParams::FromUrl(*url);

@@ -1,5 +1,9 @@
+#include "backends/builtin_backends.h"
+#include "backends/sql/pool_options.h"
+#include "storage/backend_type.h"
 #include "storage/url.h"
 
+#include <climits>
 #include <string>
 #include <utility>
 #include <vector>
@@ -22,16 +26,27 @@ using ::testing::Pair;
 
 using Options = std::vector<std::pair<std::string, std::string>>;
 
-// Parses `url`, failing the test (not crashing) when it does not parse.
+// Parses `url` in the form of the backend its scheme selects, without the
+// backend's option checks (tested through ParseDatabaseUrl below), failing
+// the test (not crashing) when it does not parse.
+absl::StatusOr<StorageUrl> ParseForm(absl::string_view url) {
+  absl::StatusOr<std::string> scheme = StorageUrl::SchemeOf(url, "");
+  const BackendType* type =
+      scheme.ok() ? BuiltinBackends().Find(*scheme) : nullptr;
+  if (type == nullptr) return ParseDatabaseUrl(url);
+  return type->ParseUrlFormOnly(url);
+}
+
 StorageUrl MustParse(absl::string_view url) {
-  absl::StatusOr<StorageUrl> parsed = StorageUrl::Parse(url);
+  absl::StatusOr<StorageUrl> parsed = ParseForm(url);
   EXPECT_TRUE(parsed.ok()) << url << ": " << parsed.status();
-  return parsed.ok() ? *std::move(parsed) : StorageUrl();
+  if (parsed.ok()) return *std::move(parsed);
+  return *BuiltinBackends().Find("json")->ParseUrlFormOnly("json:failed");
 }
 
 // The status of parsing `url`, which must fail with InvalidArgument.
 absl::Status MustFail(absl::string_view url) {
-  absl::StatusOr<StorageUrl> parsed = StorageUrl::Parse(url);
+  absl::StatusOr<StorageUrl> parsed = ParseDatabaseUrl(url);
   EXPECT_FALSE(parsed.ok()) << url << " parsed as " << parsed->Redacted();
   if (parsed.ok()) return absl::OkStatus();
   EXPECT_EQ(parsed.status().code(), absl::StatusCode::kInvalidArgument)
@@ -52,8 +67,7 @@ MATCHER_P2(HostIs, host, port, "") {
 TEST(StorageUrlJsonTest, RelativePathIsTakenAsWritten) {
   for (absl::string_view path : {"data", "./data", "../x/data"}) {
     const StorageUrl url = MustParse(absl::StrCat("json:", path));
-    EXPECT_EQ(url.kind(), StorageUrl::Kind::kJson);
-    EXPECT_EQ(url.backend_name(), "json");
+    EXPECT_EQ(url.type().name(), "json");
     EXPECT_EQ(url.scheme(), "json");
     EXPECT_EQ(url.path(), path);
     EXPECT_TRUE(url.options().empty());
@@ -91,8 +105,7 @@ TEST(StorageUrlJsonTest, PathAndOptionsArePercentDecoded) {
 
 TEST(StorageUrlSqliteTest, ThreeSlashesIsRelativeAndFourIsAbsolute) {
   const StorageUrl relative = MustParse("sqlite:///relative.db");
-  EXPECT_EQ(relative.kind(), StorageUrl::Kind::kSqlite);
-  EXPECT_EQ(relative.backend_name(), "sqlite");
+  EXPECT_EQ(relative.type().name(), "sqlite");
   EXPECT_EQ(relative.path(), "relative.db");
   EXPECT_EQ(MustParse("sqlite:////absolute.db").path(), "/absolute.db");
   EXPECT_EQ(MustParse("sqlite:///sub/dir/x.db").path(), "sub/dir/x.db");
@@ -100,20 +113,21 @@ TEST(StorageUrlSqliteTest, ThreeSlashesIsRelativeAndFourIsAbsolute) {
 
 TEST(StorageUrlSqliteTest, MemoryForms) {
   EXPECT_EQ(MustParse("sqlite:///:memory:").path(), ":memory:");
-  // SQLAlchemy opens an in-memory database when the path is empty.
-  EXPECT_EQ(MustParse("sqlite://").path(), ":memory:");
-  EXPECT_EQ(MustParse("sqlite:///").path(), ":memory:");
-  EXPECT_EQ(MustParse("sqlite://?cache=shared").path(), ":memory:");
+  // SQLAlchemy opens an in-memory database when the path is empty; the
+  // SQLite backend does the same with an empty path
+  // (backends/sqlite/sqlite_backend_test.cc opens one).
+  EXPECT_EQ(MustParse("sqlite://").path(), "");
+  EXPECT_EQ(MustParse("sqlite:///").path(), "");
+  EXPECT_EQ(MustParse("sqlite://?cache=shared").path(), "");
 }
 
 TEST(StorageUrlSqliteTest, DriverFormsMeanTheSame) {
   for (absl::string_view scheme : {"sqlite+aiosqlite", "sqlite+pysqlite"}) {
     const StorageUrl url = MustParse(absl::StrCat(scheme, ":///x.db"));
-    EXPECT_EQ(url.kind(), StorageUrl::Kind::kSqlite);
-    EXPECT_EQ(url.backend_name(), "sqlite");
+    EXPECT_EQ(url.type().name(), "sqlite");
     EXPECT_EQ(url.scheme(), scheme);
     EXPECT_EQ(url.path(), "x.db");
-    EXPECT_EQ(MustParse(absl::StrCat(scheme, "://")).path(), ":memory:");
+    EXPECT_EQ(MustParse(absl::StrCat(scheme, "://")).path(), "");
   }
 }
 
@@ -139,16 +153,14 @@ TEST(StorageUrlSqliteTest, PathIsPercentDecoded) {
 TEST(StorageUrlPostgresTest, FullUrl) {
   const StorageUrl url =
       MustParse("postgresql://bob:pw@db.example.com:5432/chat?sslmode=require");
-  EXPECT_EQ(url.kind(), StorageUrl::Kind::kPostgres);
-  EXPECT_EQ(url.backend_name(), "postgresql");
+  EXPECT_EQ(url.type().name(), "postgresql");
   EXPECT_EQ(url.scheme(), "postgresql");
   EXPECT_EQ(url.user(), "bob");
   EXPECT_EQ(url.password(), "pw");
   EXPECT_TRUE(url.has_password());
   EXPECT_THAT(url.hosts(), ElementsAre(HostIs("db.example.com", "5432")));
-  EXPECT_EQ(url.database(), "chat");
+  EXPECT_EQ(url.path(), "chat");
   EXPECT_THAT(url.options(), ElementsAre(Pair("sslmode", "require")));
-  EXPECT_TRUE(url.path().empty());
 }
 
 TEST(StorageUrlPostgresTest, EverySchemeSpellingIsPostgres) {
@@ -156,20 +168,20 @@ TEST(StorageUrlPostgresTest, EverySchemeSpellingIsPostgres) {
        {"postgresql", "postgres", "postgresql+asyncpg", "postgresql+psycopg2",
         "postgresql+psycopg"}) {
     const StorageUrl url = MustParse(absl::StrCat(scheme, "://h/db"));
-    EXPECT_EQ(url.kind(), StorageUrl::Kind::kPostgres) << scheme;
-    EXPECT_EQ(url.backend_name(), "postgresql") << scheme;
+    EXPECT_EQ(url.type().name(), "postgresql") << scheme;
+    EXPECT_EQ(url.type().name(), "postgresql") << scheme;
     EXPECT_EQ(url.scheme(), scheme);
-    EXPECT_EQ(url.database(), "db");
+    EXPECT_EQ(url.path(), "db");
   }
 }
 
 TEST(StorageUrlTest, SchemeMatchingIsCaseInsensitiveAndKeepsSpelling) {
   const StorageUrl pg = MustParse("PostgreSQL+AsyncPG://h/db");
-  EXPECT_EQ(pg.kind(), StorageUrl::Kind::kPostgres);
+  EXPECT_EQ(pg.type().name(), "postgresql");
   EXPECT_EQ(pg.scheme(), "PostgreSQL+AsyncPG");
   EXPECT_EQ(pg.Redacted(), "PostgreSQL+AsyncPG://h/db");
-  EXPECT_EQ(MustParse("JSON:data").kind(), StorageUrl::Kind::kJson);
-  EXPECT_EQ(MustParse("SQLite:///x.db").kind(), StorageUrl::Kind::kSqlite);
+  EXPECT_EQ(MustParse("JSON:data").type().name(), "json");
+  EXPECT_EQ(MustParse("SQLite:///x.db").type().name(), "sqlite");
 }
 
 TEST(StorageUrlPostgresTest, UserinfoIsPercentDecoded) {
@@ -191,7 +203,7 @@ TEST(StorageUrlPostgresTest, HashIsAnOrdinaryCharacter) {
   // libpq URIs have no fragment.
   const StorageUrl url = MustParse("postgresql://bob:pa#ss@h/db");
   EXPECT_EQ(url.password(), "pa#ss");
-  EXPECT_EQ(url.database(), "db");
+  EXPECT_EQ(url.path(), "db");
 }
 
 TEST(StorageUrlPostgresTest, RawAtInOptionValueIsAllowed) {
@@ -206,7 +218,7 @@ TEST(StorageUrlPostgresTest, RawAtInOptionValueIsAllowed) {
 TEST(StorageUrlPostgresTest, PlusStaysPlus) {
   const StorageUrl url = MustParse("postgresql://bob:a+b@h/d+b?opt=x+y");
   EXPECT_EQ(url.password(), "a+b");
-  EXPECT_EQ(url.database(), "d+b");
+  EXPECT_EQ(url.path(), "d+b");
   EXPECT_EQ(*url.FindOption("opt"), "x+y");
 }
 
@@ -223,7 +235,7 @@ TEST(StorageUrlPostgresTest, UserWithoutPasswordHasNoPassword) {
 TEST(StorageUrlPostgresTest, EmptyHostIsTheLocalSocket) {
   const StorageUrl url = MustParse("postgresql:///db");
   EXPECT_THAT(url.hosts(), ElementsAre(HostIs("", "")));
-  EXPECT_EQ(url.database(), "db");
+  EXPECT_EQ(url.path(), "db");
   EXPECT_THAT(MustParse("postgresql://").hosts(), ElementsAre(HostIs("", "")));
   EXPECT_THAT(MustParse("postgresql://:5433/db").hosts(),
               ElementsAre(HostIs("", "5433")));
@@ -235,13 +247,13 @@ TEST(StorageUrlPostgresTest, SocketDirectoryHostIsDecoded) {
 }
 
 TEST(StorageUrlPostgresTest, SlashOnlyOrNoPathIsEmptyDatabase) {
-  EXPECT_EQ(MustParse("postgresql://h").database(), "");
-  EXPECT_EQ(MustParse("postgresql://h/").database(), "");
-  EXPECT_EQ(MustParse("postgresql://h/?sslmode=disable").database(), "");
+  EXPECT_EQ(MustParse("postgresql://h").path(), "");
+  EXPECT_EQ(MustParse("postgresql://h/").path(), "");
+  EXPECT_EQ(MustParse("postgresql://h/?sslmode=disable").path(), "");
 }
 
 TEST(StorageUrlPostgresTest, DatabaseIsPercentDecoded) {
-  EXPECT_EQ(MustParse("postgresql://h/my%20db%40x").database(), "my db@x");
+  EXPECT_EQ(MustParse("postgresql://h/my%20db%40x").path(), "my db@x");
 }
 
 TEST(StorageUrlPostgresTest, MultiHostWithTargetSessionAttrs) {
@@ -250,7 +262,7 @@ TEST(StorageUrlPostgresTest, MultiHostWithTargetSessionAttrs) {
       "?target_session_attrs=read-write");
   EXPECT_THAT(url.hosts(), ElementsAre(HostIs("h1", "5432"),
                                        HostIs("h2", "5433"), HostIs("h3", "")));
-  EXPECT_EQ(url.database(), "chat");
+  EXPECT_EQ(url.path(), "chat");
   ASSERT_NE(url.FindOption("target_session_attrs"), nullptr);
   EXPECT_EQ(*url.FindOption("target_session_attrs"), "read-write");
 }
@@ -345,12 +357,12 @@ TEST(StorageUrlOptionsTest, EmptyKeyIsInvalidArgument) {
 
 TEST(StorageUrlTest, UnknownSchemeIsInvalidArgumentWithRedactedUrl) {
   EXPECT_EQ(ErrorMessage("mysql://u:pw@h/db"),
-            "unsupported database URL scheme \"mysql\" in mysql://u:***@h/db; "
+            "database URL mysql://u:***@h/db: unsupported scheme \"mysql\"; "
             "expected json:, sqlite:// or postgresql://");
   for (absl::string_view url :
        {"http://example.com/db", "sqlite+pysqlcipher:///x.db", "json+x:data",
         "postgresql+pg9000://h/db", "file:///tmp/x"}) {
-    EXPECT_THAT(ErrorMessage(url), HasSubstr("unsupported database URL scheme"))
+    EXPECT_THAT(ErrorMessage(url), HasSubstr("unsupported scheme"))
         << url;
   }
 }
@@ -574,12 +586,12 @@ TEST(StorageUrlRedactedTest, RoundTripThroughRedactedIsStable) {
     const std::string redacted = url.Redacted();
     const StorageUrl again = MustParse(redacted);
     EXPECT_EQ(again.Redacted(), redacted) << text;
-    EXPECT_EQ(again.kind(), url.kind()) << text;
+    EXPECT_EQ(&again.type(), &url.type()) << text;
     EXPECT_EQ(again.scheme(), url.scheme()) << text;
     EXPECT_EQ(again.path(), url.path()) << text;
     EXPECT_EQ(again.user(), url.user()) << text;
     EXPECT_EQ(again.has_password(), url.has_password()) << text;
-    EXPECT_EQ(again.database(), url.database()) << text;
+    EXPECT_EQ(again.path(), url.path()) << text;
     EXPECT_EQ(again.options(), url.options()) << text;
     ASSERT_EQ(again.hosts().size(), url.hosts().size()) << text;
     for (size_t i = 0; i < url.hosts().size(); ++i) {
@@ -621,6 +633,40 @@ TEST(PoolOptionsTest, SqlAlchemySpecialValuesAreAccepted) {
   EXPECT_EQ(options->pool_size, 0);
   EXPECT_EQ(options->pool_timeout_s, 0);
   EXPECT_EQ(options->pool_recycle_s, -1);
+}
+
+// Regression: SQLite capped connections at pool_size + max_overflow even when
+// either said "no limit" (max_overflow=-1 gave pool_size - 1).
+TEST(PoolOptionsTest, NoLimitMeansNoLimit) {
+  PoolOptions options;
+  EXPECT_EQ(options.max_connections(), 15);
+  options.max_overflow = -1;
+  EXPECT_EQ(options.max_connections(), INT_MAX);
+  options.max_overflow = 10;
+  options.pool_size = 0;
+  EXPECT_EQ(options.max_connections(), INT_MAX);
+}
+
+// Regression: SQLite accepted pool_recycle and pool_pre_ping and ignored them.
+TEST(PoolOptionsTest, SqliteRefusesOptionsItCannotHonour) {
+  for (absl::string_view option : {"pool_recycle=60", "pool_pre_ping=true"}) {
+    EXPECT_THAT(ErrorMessage(absl::StrCat("sqlite:///x.db?", option)),
+                HasSubstr("applies to client-server stores"))
+        << option;
+  }
+  EXPECT_TRUE(ParseDatabaseUrl("postgresql://h/db?pool_recycle=60&"
+                               "pool_pre_ping=true")
+                  .ok());
+}
+
+// Each backend checks its own options where the URL is read.
+TEST(StorageUrlOptionsTest, UnknownOptionsAreRefusedWhenTheUrlIsRead) {
+  EXPECT_THAT(ErrorMessage("json:data?note=1"),
+              HasSubstr("unknown option \"note\" for a json store"));
+  EXPECT_THAT(ErrorMessage("sqlite:///x.db?mode=ro"),
+              HasSubstr("unknown option \"mode\""));
+  EXPECT_THAT(ErrorMessage("json:data?fsync=maybe"),
+              HasSubstr("fsync: expected true/false"));
 }
 
 TEST(PoolOptionsTest, MalformedValueIsInvalidArgumentNamingTheOption) {

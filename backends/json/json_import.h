@@ -1,5 +1,6 @@
-// The staging folder that makes a migration into a JSON store
-// all-or-nothing.
+// The staging folder that makes an import (`parley migrate`, `parley
+// import`) into a JSON store all-or-nothing: the JSON backend's
+// BackendType::BeginImport.
 //
 // A JSON store is a folder of files, and no file operation replaces many
 // files at once. So the migrated store is built beside the destination, in
@@ -22,11 +23,11 @@
 // then the staging folder to the destination. A run dying between the two
 // leaves no destination; the next run renames the old folder back first.
 //
-// This is the one part of migration that knows a backend's storage (a JSON
-// store's lock file is `.parley.lock`, its temporary files
-// `.parley-tmp-*`): see backends/json/json_layout.h and json_files.h.
-#ifndef PARLEY_STORAGE_MIGRATE_STAGING_H_
-#define PARLEY_STORAGE_MIGRATE_STAGING_H_
+// The destination's whole-store lock is held from BeginImport to the end,
+// so that no write through Parley lands in the destination and is then lost
+// at the swap.
+#ifndef PARLEY_BACKENDS_JSON_JSON_IMPORT_H_
+#define PARLEY_BACKENDS_JSON_JSON_IMPORT_H_
 
 #include <memory>
 #include <string>
@@ -34,9 +35,11 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "storage/backend_type.h"
 #include "storage/url.h"
 
 namespace parley {
+namespace json_backend {
 
 // Not thread-safe; one per migration.
 class JsonStaging {
@@ -82,11 +85,19 @@ class JsonStaging {
 };
 
 // The json: URL of the store in folder `path`, with `options` (key, value)
-// appended; the path is percent-encoded where the URL syntax needs it.
+// appended, parsed by `json` (the JSON backend's type); the path is
+// percent-encoded where the URL syntax needs it.
 absl::StatusOr<StorageUrl> JsonFolderUrl(
-    const std::string& path,
+    const BackendType& json, const std::string& path,
     const std::vector<std::pair<std::string, std::string>>& options);
 
+// The JSON backend's BeginImport: a JsonStaging beside `destination`, the
+// destination's lock held, and the staging store's URL (the destination's
+// options, written without fsync: Commit makes it durable with one syncfs).
+absl::StatusOr<std::unique_ptr<ImportStaging>> BeginJsonImport(
+    const StorageUrl& destination);
+
+}  // namespace json_backend
 }  // namespace parley
 
-#endif  // PARLEY_STORAGE_MIGRATE_STAGING_H_
+#endif  // PARLEY_BACKENDS_JSON_JSON_IMPORT_H_

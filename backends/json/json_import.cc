@@ -1,4 +1,4 @@
-#include "storage/migrate_staging.h"
+#include "backends/json/json_import.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -13,9 +13,12 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "backends/json/json_layout.h"
+#include "backends/json/json_lock.h"
 #include "storage/status_macros.h"
 
 namespace parley {
+namespace json_backend {
 namespace {
 
 namespace fs = std::filesystem;
@@ -244,7 +247,7 @@ absl::Status JsonStaging::Commit(bool sync) {
 }
 
 absl::StatusOr<StorageUrl> JsonFolderUrl(
-    const std::string& path,
+    const BackendType& json, const std::string& path,
     const std::vector<std::pair<std::string, std::string>>& options) {
   std::error_code ec;
   const std::string absolute = fs::absolute(path, ec).string();
@@ -268,7 +271,73 @@ absl::StatusOr<StorageUrl> JsonFolderUrl(
                     encode(value));
     separator = '&';
   }
-  return StorageUrl::Parse(url);
+  return json.ParseUrl(url);
 }
 
+namespace {
+
+class JsonImport final : public ImportStaging {
+ public:
+  JsonImport(std::unique_ptr<StoreLock> lock, LockGuard guard,
+             std::unique_ptr<JsonStaging> staging, StorageUrl url, bool sync)
+      : lock_(std::move(lock)),
+        guard_(std::move(guard)),
+        staging_(std::move(staging)),
+        url_(std::move(url)),
+        sync_(sync) {}
+
+  const StorageUrl& url() const override { return url_; }
+
+  absl::Status Commit(bool changed) override {
+    if (!changed && staging_->destination_existed()) {
+      staging_->Abandon();  // nothing to change: leave every file alone
+      return absl::OkStatus();
+    }
+    return staging_->Commit(sync_);
+  }
+
+ private:
+  // Declared first, destroyed last: the lock outlives the staging folder.
+  std::unique_ptr<StoreLock> lock_;
+  LockGuard guard_;
+  std::unique_ptr<JsonStaging> staging_;
+  StorageUrl url_;
+  bool sync_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<ImportStaging>> BeginJsonImport(
+    const StorageUrl& destination) {
+  bool sync = true;
+  std::vector<std::pair<std::string, std::string>> staging_options;
+  for (const auto& [key, value] : destination.options()) {
+    if (key == "fsync") {
+      ASSIGN_OR_RETURN(sync, ParseBoolOption(key, value));
+    } else {
+      staging_options.emplace_back(key, value);
+    }
+  }
+  staging_options.emplace_back("fsync", "false");
+  // Writers through Parley wait on the destination's whole-store lock while
+  // the import is staged and swapped in. A destination that does not exist
+  // yet has no writers (and its lock file must not create it).
+  std::unique_ptr<StoreLock> lock;
+  LockGuard guard;
+  struct stat st;
+  if (::stat(destination.path().c_str(), &st) == 0) {
+    lock = std::make_unique<StoreLock>(
+        StoreLayout(destination.path()).LockFilePath());
+    ASSIGN_OR_RETURN(guard, lock->LockStore());
+  }
+  ASSIGN_OR_RETURN(std::unique_ptr<JsonStaging> staging,
+                   JsonStaging::Create(destination.path()));
+  ASSIGN_OR_RETURN(StorageUrl url,
+                   JsonFolderUrl(destination.type(), staging->path(),
+                                 staging_options));
+  return std::make_unique<JsonImport>(std::move(lock), std::move(guard),
+                                      std::move(staging), std::move(url), sync);
+}
+
+}  // namespace json_backend
 }  // namespace parley
