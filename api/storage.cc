@@ -19,6 +19,7 @@
 #include "storage/record_json.h"
 #include "storage/status_macros.h"
 #include "storage/url.h"
+#include "storage/utf8.h"
 
 namespace parley {
 namespace {

@@ -21,6 +21,7 @@
 #include "storage/json_value.h"
 #include "storage/record_json.h"
 #include "storage/status_macros.h"
+#include "storage/utf8.h"
 
 namespace parley {
 namespace sql {
