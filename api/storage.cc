@@ -18,6 +18,7 @@
 #include "storage/python_values.h"
 #include "storage/record_json.h"
 #include "storage/status_macros.h"
+#include "storage/timestamp.h"
 #include "storage/url.h"
 #include "storage/utf8.h"
 
@@ -118,15 +119,6 @@ absl::StatusOr<Conversation> NormalizeConversation(const Conversation& c) {
 }
 
 }  // namespace
-
-std::string IsoTimestamp(absl::Time t) {
-  const absl::TimeZone utc = absl::UTCTimeZone();
-  std::string text = absl::FormatTime("%Y-%m-%dT%H:%M:%S", t, utc);
-  const int64_t micros =
-      ((absl::ToUnixMicros(t) % 1000000) + 1000000) % 1000000;
-  if (micros != 0) absl::StrAppendFormat(&text, ".%06d", micros);
-  return text;
-}
 
 Storage::Storage(std::unique_ptr<Backend> owned, Backend* backend,
                  StorageOptions options, std::string redacted_url,

@@ -8,9 +8,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/substitute.h"
 #include "backends/sql/record_rows.h"
+#include "backends/sql/row_statements.h"
+#include "backends/sql/sql_params.h"
 #include "storage/json_value.h"
 #include "storage/status_macros.h"
 #include "storage/status_util.h"
+#include "storage/timestamp.h"
 
 namespace parley {
 namespace sql {
