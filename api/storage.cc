@@ -25,7 +25,6 @@
 namespace parley {
 namespace {
 
-constexpr absl::string_view kDefaultTitle = "New Conversation";
 constexpr absl::string_view kDefaultEmail = "unknown@clerk.local";
 constexpr absl::string_view kDefaultUrl = "json:data";
 // A JSON store keeps a record in "<id>.json", and file names have at most
@@ -170,7 +169,7 @@ absl::StatusOr<Conversation> Storage::CreateConversation(
   c.set_id(std::string(conversation_id));
   c.set_user_id(std::string(user_id));
   c.set_created_at(IsoTimestamp(now));
-  c.set_title(std::string(kDefaultTitle));
+  c.set_title(std::string(kDefaultConversationTitle));
   c.set_starred(false);
   c.set_report_cycle(0);
   c.set_has_follow_up(false);

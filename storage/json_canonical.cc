@@ -5,9 +5,13 @@
 // exactly WriteCompactJson(*ParseJson(text)) == text.
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "storage/json_internal.h"
 #include "storage/json_value.h"
@@ -240,6 +244,19 @@ class CanonicalChecker {
 
 bool IsCanonicalCompactJson(absl::string_view text) {
   return CanonicalChecker(text).Check();
+}
+
+absl::StatusOr<std::string> CanonicalJson(absl::string_view text,
+                                          absl::string_view what) {
+  // Payloads mostly arrive in canonical form already (Parley's own writers
+  // produce it): a scan that builds nothing takes them as they are.
+  if (IsCanonicalCompactJson(text)) return std::string(text);
+  absl::StatusOr<JsonValue> value = ParseJson(text);
+  if (!value.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        what, " is not valid JSON (", value.status().message(), ")"));
+  }
+  return WriteCompactJson(*value);
 }
 
 }  // namespace parley

@@ -107,6 +107,13 @@ std::string WriteCompactJson(const JsonValue& value);
 // already in Parley's form.
 bool IsCanonicalCompactJson(absl::string_view text);
 
+// Parses `text` and returns it in canonical compact form (what
+// WriteCompactJson writes); a text already in that form is returned as it
+// is, after IsCanonicalCompactJson. InvalidArgument names `what` when it is
+// not JSON.
+absl::StatusOr<std::string> CanonicalJson(absl::string_view text,
+                                          absl::string_view what);
+
 // How a file was (or is to be) laid out, after Python's json.dump.
 struct JsonFileStyle {
   // Spaces per level; 2 is json.dump(obj, f, indent=2). A negative value

@@ -92,7 +92,7 @@ absl::StatusOr<ConversationSummary> ConversationSummaryFromRow(
   if (typed("title")) {
     row.TextInto(3, summary.mutable_title());
   } else {
-    summary.set_title("New Conversation");
+    summary.set_title(std::string(kDefaultConversationTitle));
   }
   summary.set_starred(typed("starred") && !row.IsNull(4) && row.Bool(4));
   summary.set_message_count(row.Int64(count_column));
