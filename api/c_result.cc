@@ -10,6 +10,7 @@
 #include "api/storage.h"
 #include "storage/json_value.h"
 #include "storage/record_json.h"
+#include "storage/utf8.h"
 
 namespace parley {
 namespace c_abi {

@@ -16,6 +16,7 @@
 #include "api/parley.h"
 #include "api/storage.h"
 #include "storage/json_value.h"
+#include "storage/utf8.h"
 
 namespace parley {
 namespace c_abi {

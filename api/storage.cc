@@ -18,12 +18,13 @@
 #include "storage/python_values.h"
 #include "storage/record_json.h"
 #include "storage/status_macros.h"
+#include "storage/timestamp.h"
 #include "storage/url.h"
+#include "storage/utf8.h"
 
 namespace parley {
 namespace {
 
-constexpr absl::string_view kDefaultTitle = "New Conversation";
 constexpr absl::string_view kDefaultEmail = "unknown@clerk.local";
 constexpr absl::string_view kDefaultUrl = "json:data";
 // A JSON store keeps a record in "<id>.json", and file names have at most
@@ -118,15 +119,6 @@ absl::StatusOr<Conversation> NormalizeConversation(const Conversation& c) {
 
 }  // namespace
 
-std::string IsoTimestamp(absl::Time t) {
-  const absl::TimeZone utc = absl::UTCTimeZone();
-  std::string text = absl::FormatTime("%Y-%m-%dT%H:%M:%S", t, utc);
-  const int64_t micros =
-      ((absl::ToUnixMicros(t) % 1000000) + 1000000) % 1000000;
-  if (micros != 0) absl::StrAppendFormat(&text, ".%06d", micros);
-  return text;
-}
-
 Storage::Storage(std::unique_ptr<Backend> owned, Backend* backend,
                  StorageOptions options, std::string redacted_url,
                  std::string backend_name, bool serialized_writes)
@@ -179,7 +171,7 @@ absl::StatusOr<Conversation> Storage::CreateConversation(
   c.set_id(std::string(conversation_id));
   c.set_user_id(std::string(user_id));
   c.set_created_at(IsoTimestamp(now));
-  c.set_title(std::string(kDefaultTitle));
+  c.set_title(std::string(kDefaultConversationTitle));
   c.set_starred(false);
   c.set_report_cycle(0);
   c.set_has_follow_up(false);

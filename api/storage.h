@@ -54,6 +54,9 @@
 #include "absl/strings/string_view.h"
 #include "api/options.h"
 #include "proto/records.pb.h"
+// IsoTimestamp(absl::Time), the original's datetime.utcnow().isoformat(),
+// which embedders use for their own timestamps.
+#include "storage/timestamp.h"  // IWYU pragma: export
 
 namespace parley {
 
@@ -245,11 +248,6 @@ class Storage {
 // that is not idempotent (an append, a toggle). Every other error means the
 // write was not applied.
 bool IsCommitOutcomeUnknown(const absl::Status& status);
-
-// Formats `t` as the original's datetime.utcnow().isoformat():
-// "2025-12-04T10:11:12.123456", or "2025-12-04T10:11:12" when the
-// microseconds are 0.
-std::string IsoTimestamp(absl::Time t);
 
 }  // namespace parley
 

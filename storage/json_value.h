@@ -9,6 +9,8 @@
 // may hold and json.dump writes as "\udc80") is held in its 3-byte
 // generalized UTF-8 form (WTF-8: ED B2 80 for U+DC80). Every writer escapes
 // it again, so written text is always valid UTF-8.
+//
+// The checks for valid UTF-8 and WTF-8 text are in storage/utf8.h.
 #ifndef PARLEY_STORAGE_JSON_VALUE_H_
 #define PARLEY_STORAGE_JSON_VALUE_H_
 
@@ -79,14 +81,6 @@ class JsonValue {
   std::vector<Member> members_;
 };
 
-// True when `text` is well-formed UTF-8 (no overlong forms, no surrogates,
-// nothing above U+10FFFF): what every id must be.
-bool IsValidUtf8(absl::string_view text);
-
-// As IsValidUtf8, but also accepting UTF-16 surrogates in their 3-byte form
-// (WTF-8): what a stored string may be (a lone surrogate, as above).
-bool IsValidWtf8(absl::string_view text);
-
 // The deepest nesting Parse accepts; deeper input is InvalidArgument rather
 // than a stack overflow.
 inline constexpr int kMaxJsonDepth = 512;
@@ -112,6 +106,13 @@ std::string WriteCompactJson(const JsonValue& value);
 // escapes it. Builds no value: the cheap way to take a payload that is
 // already in Parley's form.
 bool IsCanonicalCompactJson(absl::string_view text);
+
+// Parses `text` and returns it in canonical compact form (what
+// WriteCompactJson writes); a text already in that form is returned as it
+// is, after IsCanonicalCompactJson. InvalidArgument names `what` when it is
+// not JSON.
+absl::StatusOr<std::string> CanonicalJson(absl::string_view text,
+                                          absl::string_view what);
 
 // How a file was (or is to be) laid out, after Python's json.dump.
 struct JsonFileStyle {

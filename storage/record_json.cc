@@ -13,40 +13,20 @@
 #include "google/protobuf/repeated_field.h"
 #include "proto/records.pb.h"
 #include "storage/json_value.h"
+#include "storage/record_json_internal.h"
 #include "storage/status_macros.h"
 
 namespace parley {
-namespace {
 
-using Extras = google::protobuf::RepeatedPtrField<JsonField>;
-using KeyOrder = google::protobuf::RepeatedPtrField<std::string>;
+// Defined here, declared in record_json_internal.h for
+// conversation_summary.cc.
+namespace record_json_internal {
 
 const JsonField* FindExtra(const Extras& extra, absl::string_view key) {
   for (const JsonField& field : extra) {
     if (field.key() == key) return &field;
   }
   return nullptr;
-}
-
-void EraseExtra(absl::string_view key, Extras* extra) {
-  for (int i = 0; i < extra->size();) {
-    if (extra->Get(i).key() == key) {
-      extra->DeleteSubrange(i, 1);
-    } else {
-      ++i;
-    }
-  }
-}
-
-void AddExtra(absl::string_view key, const JsonValue& value, Extras* extra) {
-  JsonField* field = extra->Add();
-  field->set_key(std::string(key));
-  field->set_json(WriteCompactJson(value));
-}
-
-template <typename Keys>
-bool HasKey(const Keys& keys, absl::string_view key) {
-  return std::find(keys.begin(), keys.end(), key) != keys.end();
 }
 
 // The keys a record writes, in order: its key_order (or `canonical` when
@@ -80,30 +60,36 @@ absl::StatusOr<JsonValue> ParsePayload(absl::string_view text,
   return value;
 }
 
-// Writes a record: for each key, its extra value when it has one, else what
-// `typed` puts in `*value` (false: the key has no value and is skipped).
-// `typed` returns StatusOr<bool>.
-template <typename TypedFn>
-absl::StatusOr<JsonValue> WriteRecord(const KeyOrder& key_order,
-                                      const std::vector<std::string>& canonical,
-                                      const Extras& extra,
-                                      absl::string_view record_name,
-                                      TypedFn typed) {
-  JsonValue object = JsonValue::Object();
-  for (const std::string& key : KeysToWrite(key_order, canonical, extra)) {
-    if (const JsonField* field = FindExtra(extra, key)) {
-      ASSIGN_OR_RETURN(
-          JsonValue value,
-          ParsePayload(field->json(),
-                       absl::StrCat(record_name, ": key \"", key, "\"")));
-      object.members().emplace_back(key, std::move(value));
-      continue;
+}  // namespace record_json_internal
+
+namespace {
+
+using record_json_internal::Extras;
+using record_json_internal::FindExtra;
+using record_json_internal::KeyOrder;
+using record_json_internal::NullableString;
+using record_json_internal::ParsePayload;
+using record_json_internal::WriteRecord;
+
+void EraseExtra(absl::string_view key, Extras* extra) {
+  for (int i = 0; i < extra->size();) {
+    if (extra->Get(i).key() == key) {
+      extra->DeleteSubrange(i, 1);
+    } else {
+      ++i;
     }
-    JsonValue value;
-    ASSIGN_OR_RETURN(bool present, typed(key, &value));
-    if (present) object.members().emplace_back(key, std::move(value));
   }
-  return object;
+}
+
+void AddExtra(absl::string_view key, const JsonValue& value, Extras* extra) {
+  JsonField* field = extra->Add();
+  field->set_key(std::string(key));
+  field->set_json(WriteCompactJson(value));
+}
+
+template <typename Keys>
+bool HasKey(const Keys& keys, absl::string_view key) {
+  return std::find(keys.begin(), keys.end(), key) != keys.end();
 }
 
 absl::Status NotAnObject(absl::string_view kind) {
@@ -146,10 +132,6 @@ bool ReadNullableString(const JsonValue& value, Setter set, Clearer clear) {
     return true;
   }
   return ReadString(value, set);
-}
-
-JsonValue NullableString(bool has, const std::string& value) {
-  return has ? JsonValue::String(value) : JsonValue::Null();
 }
 
 // ---- Message ----
@@ -470,13 +452,6 @@ void PinKeyIn(absl::string_view key, const std::string& (Record::*get)() const,
   (record->*set)(std::string(key));
 }
 
-// Python's dict.update: existing keys keep their place, new keys go last.
-void MergeMembers(const JsonValue& updates, JsonValue* object) {
-  for (const JsonValue::Member& member : updates.members()) {
-    object->Set(member.first, member.second);
-  }
-}
-
 }  // namespace
 
 const std::vector<std::string>& ConversationKeys() {
@@ -571,59 +546,6 @@ absl::StatusOr<Subscription> SubscriptionFromJson(const JsonValue& object) {
   return subscription;
 }
 
-absl::Status MergeIntoConversation(const JsonValue& updates,
-                                   Conversation* conversation) {
-  if (!updates.is_object()) {
-    return absl::InvalidArgumentError(
-        "update_conversation: updates must be a JSON object");
-  }
-  for (absl::string_view key : {"id", "messages"}) {
-    if (updates.Find(key) != nullptr) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("update_conversation cannot change \"", key, "\""));
-    }
-  }
-  return EditConversationJson(conversation, [&](JsonValue& object) {
-    MergeMembers(updates, &object);
-    return absl::OkStatus();
-  });
-}
-
-absl::Status EditConversationJson(
-    Conversation* conversation,
-    absl::FunctionRef<absl::Status(JsonValue& object)> edit) {
-  // Messages take no part in the edit: convert without them and move the
-  // originals back afterwards.
-  Conversation without_messages;
-  {
-    google::protobuf::RepeatedPtrField<Message> messages;  // not copied
-    messages.Swap(conversation->mutable_messages());
-    without_messages = *conversation;
-    messages.Swap(conversation->mutable_messages());
-  }
-  ASSIGN_OR_RETURN(JsonValue object, ConversationToJson(without_messages));
-  RETURN_IF_ERROR(edit(object));
-  ASSIGN_OR_RETURN(Conversation edited, ConversationFromJson(object));
-  edited.mutable_messages()->Swap(conversation->mutable_messages());
-  PinRecordKey(conversation->id(), &edited);
-  *conversation = std::move(edited);
-  return absl::OkStatus();
-}
-
-absl::Status MergeIntoSubscription(const JsonValue& updates,
-                                   Subscription* subscription) {
-  if (!updates.is_object()) {
-    return absl::InvalidArgumentError(
-        "update_subscription: updates must be a JSON object");
-  }
-  ASSIGN_OR_RETURN(JsonValue object, SubscriptionToJson(*subscription));
-  MergeMembers(updates, &object);
-  const std::string user_id = subscription->user_id();
-  ASSIGN_OR_RETURN(*subscription, SubscriptionFromJson(object));
-  PinRecordKey(user_id, subscription);
-  return absl::OkStatus();
-}
-
 void PinRecordKey(absl::string_view key, Conversation* conversation) {
   PinKeyIn(key, &Conversation::id, &Conversation::set_id, "id", conversation);
 }
@@ -670,72 +592,6 @@ bool HasTypedKey(const Conversation& conversation, absl::string_view key) {
   if (FindExtra(conversation.extra(), key) != nullptr) return false;
   return conversation.key_order().empty() ||
          HasKey(conversation.key_order(), key);
-}
-
-ConversationSummary SummarizeConversation(const Conversation& conversation,
-                                          int64_t message_count) {
-  ConversationSummary summary;
-  summary.set_id(conversation.id());
-  summary.set_created_at(conversation.created_at());
-  summary.set_title(HasTypedKey(conversation, "title") ? conversation.title()
-                                                       : "New Conversation");
-  summary.set_starred(HasTypedKey(conversation, "starred") &&
-                      conversation.starred());
-  summary.set_message_count(message_count);
-  if (HasTypedKey(conversation, "expires_at") &&
-      conversation.has_expires_at()) {
-    summary.set_expires_at(conversation.expires_at());
-  }
-  summary.set_is_visible(!HasTypedKey(conversation, "is_visible") ||
-                         conversation.is_visible());
-  for (const char* key :
-       {"id", "created_at", "title", "starred", "expires_at", "is_visible"}) {
-    if (const JsonField* field = FindExtra(conversation.extra(), key)) {
-      *summary.add_extra() = *field;
-    }
-  }
-  return summary;
-}
-
-absl::StatusOr<JsonValue> SummaryToJson(const ConversationSummary& summary) {
-  static const auto* const kKeys = new std::vector<std::string>{
-      "id",         "created_at", "title", "starred", "message_count",
-      "expires_at", "is_visible"};
-  const std::string name =
-      absl::StrCat("summary of conversation ", summary.id());
-  return WriteRecord(
-      KeyOrder(), *kKeys, summary.extra(), name,
-      [&](absl::string_view key, JsonValue* out) -> absl::StatusOr<bool> {
-        if (key == "id") {
-          *out = JsonValue::String(summary.id());
-        } else if (key == "created_at") {
-          *out = JsonValue::String(summary.created_at());
-        } else if (key == "title") {
-          *out = JsonValue::String(summary.title());
-        } else if (key == "starred") {
-          *out = JsonValue::Bool(summary.starred());
-        } else if (key == "message_count") {
-          *out = JsonValue::Integer(summary.message_count());
-        } else if (key == "expires_at") {
-          *out = NullableString(summary.has_expires_at(), summary.expires_at());
-        } else {
-          *out = JsonValue::Bool(summary.is_visible());
-        }
-        return true;
-      });
-}
-
-absl::StatusOr<std::string> CanonicalJson(absl::string_view text,
-                                          absl::string_view what) {
-  // Payloads mostly arrive in canonical form already (Parley's own writers
-  // produce it): a scan that builds nothing takes them as they are.
-  if (IsCanonicalCompactJson(text)) return std::string(text);
-  absl::StatusOr<JsonValue> value = ParseJson(text);
-  if (!value.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        what, " is not valid JSON (", value.status().message(), ")"));
-  }
-  return WriteCompactJson(*value);
 }
 
 }  // namespace parley

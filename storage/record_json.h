@@ -17,6 +17,11 @@
 
 namespace parley {
 
+// The title of a conversation that has none: what create_conversation sets
+// and what listing shows for a conversation without a "title" key.
+inline constexpr absl::string_view kDefaultConversationTitle =
+    "New Conversation";
+
 // The keys the contract names, in the contract's order.
 const std::vector<std::string>& ConversationKeys();
 const std::vector<std::string>& MessageKeys();
@@ -92,7 +97,7 @@ void EnsureKey(absl::string_view key, Subscription* subscription);
 bool HasTypedKey(const Conversation& conversation, absl::string_view key);
 
 // The summary listing returns: absent title/starred/is_visible take the
-// contract's defaults ("New Conversation", false, true); a key held in
+// contract's defaults (kDefaultConversationTitle, false, true); a key held in
 // `extra` (another type than the contract's) is copied to the summary's
 // extra, as the original's summary held the stored value.
 ConversationSummary SummarizeConversation(const Conversation& conversation,
@@ -101,11 +106,6 @@ ConversationSummary SummarizeConversation(const Conversation& conversation,
 // A summary as the original's list_conversations returned it: id,
 // created_at, title, starred, message_count, expires_at, is_visible.
 absl::StatusOr<JsonValue> SummaryToJson(const ConversationSummary& summary);
-
-// Parses `text` and returns it in canonical compact form (see
-// storage/json_value.h). InvalidArgument names `what` when it is not JSON.
-absl::StatusOr<std::string> CanonicalJson(absl::string_view text,
-                                          absl::string_view what);
 
 }  // namespace parley
 

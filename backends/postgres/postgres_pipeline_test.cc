@@ -13,7 +13,7 @@
 #include "backends/postgres/postgres_error.h"
 #include "backends/postgres/postgres_test_connection.h"
 #include "backends/postgres/postgres_test_store.h"
-#include "backends/sql/record_rows.h"
+#include "backends/sql/sql_params.h"
 #include "backends/sql/sql_plan.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"

@@ -8,9 +8,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/substitute.h"
 #include "backends/sql/record_rows.h"
+#include "backends/sql/row_statements.h"
+#include "backends/sql/sql_params.h"
 #include "storage/json_value.h"
+#include "storage/record_json.h"
 #include "storage/status_macros.h"
 #include "storage/status_util.h"
+#include "storage/timestamp.h"
 
 namespace parley {
 namespace sql {
@@ -316,7 +320,8 @@ Conversation LegacyConversation(const SqlRow& row) {
   if (row.IsNull(8)) NullKey("created_at", c.mutable_extra());
   c.set_created_at(IsoformatTimestamp(row.Text(8)));
   // The rewrite stored the default title as NULL and showed it as this.
-  c.set_title(row.IsNull(2) ? "New Conversation" : row.Text(2));
+  c.set_title(row.IsNull(2) ? std::string(kDefaultConversationTitle)
+                             : row.Text(2));
   if (row.IsNull(3)) NullKey("starred", c.mutable_extra());
   c.set_starred(!row.IsNull(3) && row.Bool(3));
   if (row.IsNull(5)) NullKey("report_cycle", c.mutable_extra());

@@ -14,6 +14,9 @@
 #include "absl/strings/string_view.h"
 #include "absl/strings/substitute.h"
 #include "backends/sql/record_rows.h"
+#include "backends/sql/row_statements.h"
+#include "backends/sql/sql_params.h"
+#include "backends/sql/uuid.h"
 #include "storage/status_macros.h"
 
 namespace parley {

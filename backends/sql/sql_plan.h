@@ -20,8 +20,8 @@
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "backends/sql/record_rows.h"
 #include "backends/sql/sql_connection.h"
+#include "backends/sql/sql_params.h"
 
 namespace parley {
 namespace sql {

@@ -4,6 +4,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "backends/sql/record_rows.h"
+#include "backends/sql/row_statements.h"
+#include "backends/sql/sql_params.h"
+#include "backends/sql/uuid.h"
 #include "storage/record_json.h"
 #include "storage/status_macros.h"
 #include "storage/status_util.h"
