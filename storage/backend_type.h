@@ -10,6 +10,7 @@
 #define PARLEY_STORAGE_BACKEND_TYPE_H_
 
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -98,6 +99,10 @@ class BackendType {
   // How an import into this backend is made all-or-nothing, for the CLI's
   // summary line.
   virtual absl::string_view import_method() const { return "one transaction"; }
+
+  // For SameStore of stores that are a path: whether `a` and `b` name the
+  // same file or folder however written (equal, or the same inode).
+  static bool SamePath(const std::string& a, const std::string& b);
 
   // Parses `url` in this backend's form and checks it (CheckUrl). The URL
   // returned knows its type (StorageUrl::type()).

@@ -301,7 +301,6 @@ struct HostParts {
   bool has_password = false;
   std::vector<StorageUrl::Host> hosts;
   std::string path;
-  bool has_path_slash = false;
 };
 
 // `after_slashes` is the text after "scheme://" and before any '?';
@@ -310,7 +309,6 @@ absl::StatusOr<HostParts> ParseHosts(absl::string_view raw_url,
                                      absl::string_view after_slashes,
                                      bool suspicious) {
   HostParts parts;
-  parts.has_path_slash = after_slashes.find('/') != after_slashes.npos;
   const size_t slash = after_slashes.find('/');
   absl::string_view authority = after_slashes.substr(0, slash);
   const absl::string_view path = slash == after_slashes.npos
@@ -429,7 +427,6 @@ absl::StatusOr<StorageUrl> StorageUrl::Parse(absl::string_view url,
     result.has_password_ = parts->has_password;
     result.hosts_ = std::move(parts->hosts);
     result.path_ = std::move(parts->path);
-    result.has_path_slash_ = parts->has_path_slash;
   } else {
     if (syntax.authority == UrlSyntax::Authority::kEmpty &&
         !result.has_authority_) {

@@ -114,8 +114,9 @@ class StorageUrl {
   bool has_password_ = false;
   std::vector<Host> hosts_;
   std::vector<std::pair<std::string, std::string>> options_;
-  // Written with "//" ("s:///data", "s://"), and with a '/' after the
-  // authority ("s:///" rather than "s://"): Redacted() keeps
+  // Written with "//" ("s:///data", "s://"), and, for the forms without
+  // hosts, with a '/' after the authority ("s:///" rather than "s://"):
+  // Redacted() keeps
   // the form as written.
   bool has_authority_ = false;
   bool has_path_slash_ = false;

@@ -227,11 +227,7 @@ absl::StatusOr<std::unique_ptr<Backend>> OpenJsonBackend(
   if (const std::string* value = url.FindOption("fsync")) {
     ASSIGN_OR_RETURN(sync, ParseBoolOption("fsync", *value));
   }
-  const std::string& root = url.path();
-  if (root.empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("open ", url.Redacted(), ": empty folder path"));
-  }
+  const std::string& root = url.path();  // not empty: CheckUrl refuses it
   struct stat st;
   if (::stat(root.c_str(), &st) == 0) {
     if (!S_ISDIR(st.st_mode)) {

@@ -2,10 +2,8 @@
 
 #include <sys/stat.h>
 
-#include <filesystem>
 #include <memory>
 #include <string>
-#include <system_error>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -58,9 +56,7 @@ class JsonType final : public BackendType {
   }
 
   bool SameStore(const StorageUrl& a, const StorageUrl& b) const override {
-    std::error_code ec;
-    return a.path() == b.path() ||
-           std::filesystem::equivalent(a.path(), b.path(), ec);
+    return SamePath(a.path(), b.path());
   }
 
   absl::StatusOr<std::unique_ptr<ImportStaging>> BeginImport(

@@ -5,10 +5,8 @@
 
 #include <cerrno>
 #include <cstring>
-#include <filesystem>
 #include <memory>
 #include <string>
-#include <system_error>
 #include <utility>
 #include <vector>
 
@@ -428,8 +426,7 @@ class SqliteType final : public BackendType {
     const std::string file_a = SqliteFile(a);
     const std::string file_b = SqliteFile(b);
     if (file_a == ":memory:") return false;  // every open is a new database
-    std::error_code ec;
-    return file_a == file_b || std::filesystem::equivalent(file_a, file_b, ec);
+    return SamePath(file_a, file_b);
   }
 };
 
