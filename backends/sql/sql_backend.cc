@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "backends/sql/group_commit.h"
 #include "backends/sql/schema.h"
 #include "backends/sql/sql_batch.h"
 #include "backends/sql/sql_plan.h"
@@ -38,10 +39,13 @@ enum class Txn {
 // backend.
 struct Shared {
   Shared(std::unique_ptr<SqlConnectionSource> source,
-         std::unique_ptr<PlanRunner> runner, const SqlDialect& dialect,
-         const BackendOptions& options)
+         std::unique_ptr<PlanRunner> runner, Writes writes,
+         const SqlDialect& dialect, const BackendOptions& options)
       : source(std::move(source)),
         runner(std::move(runner)),
+        group_commit(writes == Writes::kGrouped
+                         ? std::make_unique<GroupCommit>()
+                         : nullptr),
         dialect(dialect),
         records(dialect),
         batch(dialect),
@@ -50,6 +54,8 @@ struct Shared {
   const std::unique_ptr<SqlConnectionSource> source;
   // Runs plans without a lease (the PostgreSQL pipeline); may be null.
   const std::unique_ptr<PlanRunner> runner;
+  // Runs the write transactions when writes are grouped; null otherwise.
+  const std::unique_ptr<GroupCommit> group_commit;
   const SqlDialect& dialect;
   const SqlRecords records;
   const SqlBatchRecords batch;
@@ -480,6 +486,9 @@ absl::Status SqlBackend::RunUnchecked(
   absl::Status status;
   if (pinned_ != nullptr) {
     status = fn(*pinned_);
+  } else if (txn == Txn::kWrite && shared_.group_commit != nullptr) {
+    status = WithRetry(
+        [&]() { return shared_.group_commit->Run(*shared_.source, fn); });
   } else {
     status = WithRetry([&]() -> absl::Status {
       ASSIGN_OR_RETURN(SqlConnectionLease lease, shared_.source->Acquire());
@@ -504,6 +513,13 @@ absl::StatusOr<PlanChanges> SqlBackend::RunPlan(const Plan& plan,
     if (shared_.runner != nullptr) {
       ASSIGN_OR_RETURN(out, shared_.runner->Run(plan, reader));
       return absl::OkStatus();
+    }
+    if (plan.kind() == Plan::Kind::kWrite && shared_.group_commit != nullptr) {
+      return shared_.group_commit->Run(
+          *shared_.source, [&](SqlConnection& c) -> absl::Status {
+            ASSIGN_OR_RETURN(out, RunPlanOn(c, plan, reader));
+            return absl::OkStatus();
+          });
     }
     ASSIGN_OR_RETURN(SqlConnectionLease lease, shared_.source->Acquire());
     if (plan.kind() == Plan::Kind::kAutocommit) {
@@ -596,9 +612,10 @@ absl::Status SqlBackend::RunInTransaction(
 
 absl::StatusOr<std::unique_ptr<Backend>> NewSqlBackend(
     std::unique_ptr<SqlConnectionSource> source, const SqlDialect& dialect,
-    const BackendOptions& options, std::unique_ptr<PlanRunner> runner) {
+    const BackendOptions& options, std::unique_ptr<PlanRunner> runner,
+    Writes writes) {
   auto backend = std::make_unique<SqlBackend>(std::make_unique<Shared>(
-      std::move(source), std::move(runner), dialect, options));
+      std::move(source), std::move(runner), writes, dialect, options));
   RETURN_IF_ERROR(backend->ApplySchemaPolicy());
   return backend;
 }

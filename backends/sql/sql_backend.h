@@ -39,10 +39,17 @@ namespace sql {
 // given (the PostgreSQL pipeline), else on a connection from `source`;
 // read-modify-writes, scans, batches and RunInTransaction always hold a
 // connection from `source`.
+//
+// `writes` says how the write transactions of concurrent callers run:
+// kEach, each in a transaction of its own (a database of many concurrent
+// writers); kGrouped, queued and committed in groups (a database of one
+// writer at a time, where every commit waits for its turn and an fsync; see
+// group_commit.h). Transactions of RunInTransaction are never grouped.
+enum class Writes { kEach, kGrouped };
 absl::StatusOr<std::unique_ptr<Backend>> NewSqlBackend(
     std::unique_ptr<SqlConnectionSource> source, const SqlDialect& dialect,
-    const BackendOptions& options,
-    std::unique_ptr<PlanRunner> runner = nullptr);
+    const BackendOptions& options, std::unique_ptr<PlanRunner> runner = nullptr,
+    Writes writes = Writes::kEach);
 
 }  // namespace sql
 }  // namespace parley

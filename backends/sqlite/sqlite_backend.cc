@@ -80,6 +80,8 @@ struct SqliteSettings {
   std::shared_ptr<sqlite::WriterGate> writer_gate;
   int busy_timeout_ms = 5000;
   std::string synchronous = "FULL";
+  // Concurrent writers of this store commit together (sql::GroupCommit).
+  bool group_commit = true;
 };
 
 class SqliteRow : public SqlRow {
@@ -334,6 +336,8 @@ absl::Status ReadSqliteOptions(const StorageUrl& url,
             value, "\""));
       }
       settings->synchronous = absl::AsciiStrToUpper(mode);
+    } else if (key == "group_commit") {
+      ASSIGN_OR_RETURN(settings->group_commit, ParseBoolOption(key, value));
     } else if (key == "pool_recycle" || key == "pool_pre_ping") {
       // A connection to a file never goes stale: accepting these and doing
       // nothing would promise what does not happen.
@@ -370,7 +374,10 @@ absl::StatusOr<std::unique_ptr<Backend>> OpenSqliteBackend(
   // Open one connection now, so that a path that cannot be opened fails
   // here rather than at the first call.
   { ASSIGN_OR_RETURN(sql::SqlConnectionLease lease, source->Acquire()); }
-  return sql::NewSqlBackend(std::move(source), sql::SqliteDialect(), options);
+  return sql::NewSqlBackend(std::move(source), sql::SqliteDialect(), options,
+                            /*runner=*/nullptr,
+                            settings->group_commit ? sql::Writes::kGrouped
+                                                   : sql::Writes::kEach);
 }
 
 namespace {
