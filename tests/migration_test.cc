@@ -832,19 +832,6 @@ TEST(RecordStreamTest, BatchesMeanWhatPerRecordCallsMean) {
     EXPECT_EQ(counts.subscriptions, 1);
     EXPECT_EQ(counts.conversations, 2);
     EXPECT_EQ(counts.messages, 5);
-
-    // A transaction view's stream() writes inside the transaction.
-    absl::Status rolled_back =
-        backend->RunInTransaction([](Backend& transaction) -> absl::Status {
-          RecordBatch more;
-          more.conversations.push_back(TestConversation("e", "u1", 1));
-          RETURN_IF_ERROR(transaction.stream().PutBatch(more));
-          return absl::AbortedError("roll back");
-        });
-    EXPECT_THAT(rolled_back, StatusIs(absl::StatusCode::kAborted, "roll back"));
-    ASSERT_OK_AND_ASSIGN(std::optional<Conversation> e,
-                         backend->GetConversation("e"));
-    EXPECT_FALSE(e.has_value());
   }
 }
 
