@@ -525,7 +525,7 @@ absl::Status Storage::RunInTransaction(
 }
 
 absl::StatusOr<StorageCounts> Storage::Count() {
-  ASSIGN_OR_RETURN(StoreCounts counts, backend_->Count());
+  ASSIGN_OR_RETURN(StoreCounts counts, backend_->stream().Count());
   StorageCounts out;
   out.profiles = counts.profiles;
   out.subscriptions = counts.subscriptions;

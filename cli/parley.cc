@@ -34,6 +34,7 @@
 #include "cli/command_line.h"
 #include "cli/migrate_commands.h"
 #include "storage/backend.h"
+#include "storage/schema_admin.h"
 #include "storage/status_macros.h"
 #include "storage/url.h"
 #include "tests/workload.h"
@@ -165,14 +166,17 @@ absl::Status Schema(const CommandLine& args) {
   BackendOptions options;
   options.schema_policy = BackendOptions::SchemaPolicy::kInspectOnly;
   ASSIGN_OR_RETURN(auto backend, OpenBackend(url, options));
+  // An unversioned store (no SchemaAdmin) has nothing to upgrade; it is
+  // reported at versions 0 and 0.
+  SchemaAdmin* admin = backend->schema_admin();
   SchemaStatus status;
-  if (args.words[1] == "upgrade") {
-    ASSIGN_OR_RETURN(SchemaStatus before, backend->GetSchemaStatus());
-    ASSIGN_OR_RETURN(status, backend->UpgradeSchema());
+  if (admin != nullptr && args.words[1] == "upgrade") {
+    ASSIGN_OR_RETURN(SchemaStatus before, admin->GetSchemaStatus());
+    ASSIGN_OR_RETURN(status, admin->UpgradeSchema());
     std::printf("upgraded %s from version %d to %d\n", url.Redacted().c_str(),
                 before.stored_version, status.stored_version);
-  } else {
-    ASSIGN_OR_RETURN(status, backend->GetSchemaStatus());
+  } else if (admin != nullptr) {
+    ASSIGN_OR_RETURN(status, admin->GetSchemaStatus());
   }
   std::printf("store:          %s\n", url.Redacted().c_str());
   std::string stored = absl::StrCat(status.stored_version);
@@ -180,7 +184,7 @@ absl::Status Schema(const CommandLine& args) {
   if (status.stored_version == -1) {
     stored = "-1 (the original application's tables, not yet adopted)";
   }
-  if (status.code_version == 0) {
+  if (admin == nullptr) {
     stored = absl::StrCat("none (", url.type().name(),
                           " stores are not versioned)");
   }

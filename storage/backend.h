@@ -15,11 +15,8 @@
 #ifndef PARLEY_STORAGE_BACKEND_H_
 #define PARLEY_STORAGE_BACKEND_H_
 
-#include <cstddef>
 #include <cstdint>
-#include <memory>
 #include <optional>
-#include <string>
 #include <vector>
 
 #include "absl/functional/function_ref.h"
@@ -27,6 +24,8 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "proto/records.pb.h"
+#include "storage/record_stream.h"
+#include "storage/schema_admin.h"
 
 namespace parley {
 
@@ -34,36 +33,6 @@ namespace parley {
 // returned to the caller unchanged.
 template <typename Record>
 using Mutation = absl::FunctionRef<absl::Status(Record&)>;
-
-// Counts of what a store holds (`parley info`).
-struct StoreCounts {
-  int64_t profiles = 0;
-  int64_t subscriptions = 0;
-  int64_t conversations = 0;
-  int64_t messages = 0;
-};
-
-// Receives every record of a store, for migration, verification and export.
-class RecordVisitor {
- public:
-  virtual ~RecordVisitor() = default;
-  virtual absl::Status OnProfile(const Profile& profile) = 0;
-  virtual absl::Status OnSubscription(const Subscription& subscription) = 0;
-  virtual absl::Status OnConversation(const Conversation& conversation) = 0;
-
-  // Called by Scan instead of stopping when the stored record `id` of `kind`
-  // ("profile", "subscription" or "conversation") cannot be read back
-  // (`status` is its DataLoss error, naming the record or file). Returning OK
-  // skips the record and lets the scan go on; returning an error stops the
-  // scan with it. The default returns `status`: a scan stops at the first
-  // unreadable record.
-  virtual absl::Status OnBadRecord(absl::string_view kind, absl::string_view id,
-                                   const absl::Status& status) {
-    (void)kind;
-    (void)id;
-    return status;
-  }
-};
 
 // What every backend factory is given besides the URL.
 struct BackendOptions {
@@ -75,7 +44,7 @@ struct BackendOptions {
     // `parley schema upgrade`.
     kRefuseOlder,
     // Open without creating or checking anything: for `parley schema status`
-    // and `parley schema upgrade`, which call GetSchemaStatus/UpgradeSchema.
+    // and `parley schema upgrade`, which use schema_admin().
     kInspectOnly,
   };
   // Whatever the policy, a schema newer than the code is refused with
@@ -84,72 +53,15 @@ struct BackendOptions {
   SchemaPolicy schema_policy = SchemaPolicy::kUpgrade;
 };
 
-// Whole records to store (BulkBackend::PutBatch) or that were read
-// (BulkBackend::GetBatch).
-struct RecordBatch {
-  std::vector<Profile> profiles;
-  std::vector<Subscription> subscriptions;
-  std::vector<Conversation> conversations;  // each with all its messages
-
-  size_t size() const {
-    return profiles.size() + subscriptions.size() + conversations.size();
-  }
-  bool empty() const { return size() == 0; }
-};
-
-// The ids of records to read with BulkBackend::GetBatch.
-struct RecordIds {
-  std::vector<std::string> profiles;       // user ids
-  std::vector<std::string> subscriptions;  // user ids
-  std::vector<std::string> conversations;  // conversation ids
-};
-
-// Many whole records in one call, for migration: what a backend can do in a
-// few statements instead of several per record. A separate interface rather
-// than more Backend methods (see the note on Backend); a Backend that has
-// one returns it from Backend::bulk().
-//
-// Thread safety and the codes that may be returned besides those listed:
-// as Backend.
-class BulkBackend {
- public:
-  virtual ~BulkBackend() = default;
-
-  // Stores every record of `batch` with the meaning of PutProfile,
-  // PutSubscription and PutConversation called for each in that order
-  // (profiles, subscriptions, conversations; a later record with the same id
-  // as an earlier one wins): each replaces the stored record of its id,
-  // messages included. SQL stores write the batch in one transaction with
-  // multi-row statements; a JSON store writes record by record (all or
-  // nothing only inside RunInTransaction). InvalidArgument, as Put*, when a
-  // record holds a value that is not JSON where JSON is required.
-  virtual absl::Status PutBatch(const RecordBatch& batch) = 0;
-
-  // The stored records with the ids `ids` lists, as GetProfile,
-  // GetSubscription and GetConversation (messages included, in order) would
-  // return them, from one snapshot on SQL stores. Ids with no record are
-  // left out, and an id listed twice gives its record once; the order within
-  // each kind is unspecified.
-  virtual absl::StatusOr<RecordBatch> GetBatch(const RecordIds& ids) = 0;
-};
-
-// Where a store's schema stands.
-struct SchemaStatus {
-  // The version the store is at: 0 for an empty store (no tables), -1 for
-  // the original application's tables without a version table (adoptable).
-  int stored_version = 0;
-  // The newest version this code knows.
-  int code_version = 0;
-  // One line per migration not yet applied ("3: add messages.position").
-  std::vector<std::string> pending;
-};
-
-// The interface is deliberately narrow: one method per operation of the
-// contract, each doing its work in one unit (see the file comment). It has
-// reached about 20 methods, so new groups of operations go in interfaces of
-// their own rather than here (BulkBackend, for migration), reached through
-// one accessor each, and flags or option bags are never added to existing
-// methods.
+// The record operations: one method per operation of the contract, each
+// doing its work in one unit (see the file comment). The other jobs of a
+// store have interfaces of their own, reached through one accessor each:
+// streaming for migration (RecordStream, stream()) and schema versions
+// (SchemaAdmin, schema_admin()). New groups of operations likewise get an
+// interface rather than more methods here, and flags or option bags are
+// never added to existing methods. BackendWrapper
+// (storage/backend_wrapper.h) forwards every method, for wrappers that
+// change a few.
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -230,26 +142,7 @@ class Backend {
   UpdateSubscriptionByStripeId(absl::string_view stripe_subscription_id,
                                Mutation<Subscription> mutate) = 0;
 
-  // ---- Whole store --------------------------------------------------------
-
-  virtual absl::StatusOr<StoreCounts> Count() = 0;
-
-  // Visits every profile, then every subscription, then every conversation
-  // (with messages), each kind in ascending id order (bytewise, as
-  // std::string compares). Stops at, and returns, the first error the
-  // visitor returns. A record that cannot be read back (DataLoss) goes to
-  // visitor.OnBadRecord, and the scan goes on when that returns OK.
-  virtual absl::Status Scan(RecordVisitor& visitor) = 0;
-
-  // ---- Schema versions (SQL stores; a JSON store reports 0 and 0) -----------
-
-  virtual absl::StatusOr<SchemaStatus> GetSchemaStatus() = 0;
-
-  // Applies every pending migration in order, each in its own transaction,
-  // under a lock that lets only one process migrate at a time (another
-  // waits, then finds nothing left to do). FailedPrecondition when the
-  // stored schema is newer than the code. Returns the status afterwards.
-  virtual absl::StatusOr<SchemaStatus> UpgradeSchema() = 0;
+  // ---- Transactions -------------------------------------------------------
 
   // Runs `fn` with a Backend whose calls form one transaction: committed
   // when `fn` returns OK, rolled back (no trace) when it returns an error,
@@ -260,12 +153,14 @@ class Backend {
 
   // ---- Other interfaces -----------------------------------------------------
 
-  // This backend's bulk operations, or null when it has none (a caller then
-  // uses the per-record methods above). The object belongs to this Backend
-  // and lives as long as it; a transaction view's bulk() writes inside that
-  // transaction. Every built-in backend has one; wrappers (such as a test's
-  // fault injector) may not.
-  virtual BulkBackend* bulk() { return nullptr; }
+  // This backend's count, scan and batch operations. The object belongs to
+  // this Backend and lives as long as it; a transaction view's stream() runs
+  // inside that transaction.
+  virtual RecordStream& stream() = 0;
+
+  // This backend's schema versions, or null for an unversioned store (JSON).
+  // The object belongs to this Backend and lives as long as it.
+  virtual SchemaAdmin* schema_admin() { return nullptr; }
 };
 
 }  // namespace parley

@@ -1,7 +1,6 @@
 #include "storage/migrate.h"
 
 #include <algorithm>
-#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -16,51 +15,6 @@
 
 namespace parley {
 namespace {
-
-// BulkBackend over a backend that has none (a wrapper, say): its
-// per-record methods, one record at a time.
-class RecordByRecord final : public BulkBackend {
- public:
-  explicit RecordByRecord(Backend& backend) : backend_(backend) {}
-
-  absl::Status PutBatch(const RecordBatch& batch) override {
-    for (const Profile& p : batch.profiles) {
-      RETURN_IF_ERROR(Annotate(backend_.PutProfile(p),
-                               absl::StrCat("profile ", p.user_id())));
-    }
-    for (const Subscription& s : batch.subscriptions) {
-      RETURN_IF_ERROR(Annotate(backend_.PutSubscription(s),
-                               absl::StrCat("subscription ", s.user_id())));
-    }
-    for (const Conversation& c : batch.conversations) {
-      RETURN_IF_ERROR(Annotate(backend_.PutConversation(c),
-                               absl::StrCat("conversation ", c.id())));
-    }
-    return absl::OkStatus();
-  }
-
-  absl::StatusOr<RecordBatch> GetBatch(const RecordIds& ids) override {
-    RecordBatch out;
-    for (const std::string& id : ids.profiles) {
-      ASSIGN_OR_RETURN(std::optional<Profile> p, backend_.GetProfile(id));
-      if (p.has_value()) out.profiles.push_back(*std::move(p));
-    }
-    for (const std::string& id : ids.subscriptions) {
-      ASSIGN_OR_RETURN(std::optional<Subscription> s,
-                       backend_.GetSubscription(id));
-      if (s.has_value()) out.subscriptions.push_back(*std::move(s));
-    }
-    for (const std::string& id : ids.conversations) {
-      ASSIGN_OR_RETURN(std::optional<Conversation> c,
-                       backend_.GetConversation(id));
-      if (c.has_value()) out.conversations.push_back(*std::move(c));
-    }
-    return out;
-  }
-
- private:
-  Backend& backend_;
-};
 
 const std::string& IdOf(const Profile& p) { return p.user_id(); }
 const std::string& IdOf(const Subscription& s) { return s.user_id(); }
@@ -88,7 +42,7 @@ std::vector<std::string>& IdsOf(RecordIds& ids, RecordKind kind) {
 }
 
 // Handles the source records a batch at a time: reads the destination's
-// records of the batch's ids in one BulkBackend::GetBatch, compares, and
+// records of the batch's ids in one RecordStream::GetBatch, compares, and
 // writes the absent or different ones in one PutBatch. A batch holds records
 // of one kind (Scan gives the kinds in turn), so each kind's time and each
 // error's context is that kind's.
@@ -96,8 +50,7 @@ class CopyVisitor final : public RecordVisitor {
  public:
   CopyVisitor(Backend& destination, const MigrateOptions& options,
               MigrationStats* stats)
-      : fallback_(destination),
-        bulk_(destination.bulk() != nullptr ? *destination.bulk() : fallback_),
+      : destination_(destination.stream()),
         options_(options),
         batch_size_(std::max<int64_t>(options.batch_size, 1)),
         stats_(stats),
@@ -202,7 +155,7 @@ class CopyVisitor final : public RecordVisitor {
     std::vector<std::string>& kind_ids = IdsOf(ids, kind_);
     kind_ids.reserve(records.size());
     for (const Record& r : records) kind_ids.push_back(IdOf(r));
-    absl::StatusOr<RecordBatch> existing = bulk_.GetBatch(ids);
+    absl::StatusOr<RecordBatch> existing = destination_.GetBatch(ids);
     if (!existing.ok()) {
       return Annotate(existing.status(),
                       absl::StrCat("read ", what, " in the destination"));
@@ -228,7 +181,7 @@ class CopyVisitor final : public RecordVisitor {
     }
     if (!to_write.empty()) {
       RETURN_IF_ERROR(
-          Annotate(bulk_.PutBatch(writes),
+          Annotate(destination_.PutBatch(writes),
                    absl::StrCat("write ", what, " to the destination")));
     }
     KindStats& stats = stats_->of(kind_);
@@ -244,8 +197,7 @@ class CopyVisitor final : public RecordVisitor {
     return absl::OkStatus();
   }
 
-  RecordByRecord fallback_;
-  BulkBackend& bulk_;
+  RecordStream& destination_;
   const MigrateOptions& options_;
   const int64_t batch_size_;
   MigrationStats* const stats_;

@@ -3,13 +3,13 @@
 //
 // Design.
 // - Streaming, in batches: the source is read with RecordSource::Scan
-//   (Backend::Scan) and its records gathered into batches of
+//   (RecordStream::Scan) and its records gathered into batches of
 //   MigrateOptions::batch_size records of one kind. The destination's records
-//   of a batch's ids are read with one BulkBackend::GetBatch, compared, and
-//   the absent or different ones written with one BulkBackend::PutBatch: on
-//   SQL stores a few multi-row statements per batch instead of several round
-//   trips per record (a destination without bulk() is read and written record
-//   by record). Memory holds one batch, not the store.
+//   of a batch's ids are read with one RecordStream::GetBatch of its
+//   Backend::stream(), compared, and the absent or different ones written
+//   with one RecordStream::PutBatch: on SQL stores a few multi-row
+//   statements per batch instead of several round trips per record. Memory
+//   holds one batch, not the store.
 // - Idempotent: equal records (same canonical text, storage/record_digest.h)
 //   are skipped, so a second run adds nothing and changes nothing. When the
 //   destination's record differs, the source wins ("updated"). Records only

@@ -11,9 +11,11 @@ class BackendSource final : public RecordSource {
       : backend_(backend), name_(std::move(name)) {}
 
   const std::string& name() const override { return name_; }
-  absl::StatusOr<StoreCounts> Count() override { return backend_.Count(); }
+  absl::StatusOr<StoreCounts> Count() override {
+    return backend_.stream().Count();
+  }
   absl::Status Scan(RecordVisitor& visitor) override {
-    return backend_.Scan(visitor);
+    return backend_.stream().Scan(visitor);
   }
 
  private:

@@ -27,9 +27,9 @@ class RecordSource {
   // only (the source may change, or, for a damaged store, not count at all).
   virtual absl::StatusOr<StoreCounts> Count() = 0;
 
-  // As Backend::Scan: profiles, subscriptions, then conversations with their
-  // messages, each kind in ascending (bytewise) id order; unreadable records
-  // go to visitor.OnBadRecord.
+  // As RecordStream::Scan: profiles, subscriptions, then conversations with
+  // their messages, each kind in ascending (bytewise) id order; unreadable
+  // records go to visitor.OnBadRecord.
   virtual absl::Status Scan(RecordVisitor& visitor) = 0;
 };
 

@@ -767,13 +767,12 @@ std::vector<std::string> Texts(const std::vector<Record>& records) {
 
 // PutBatch means Put* called for each record in order; GetBatch gives what
 // Get* would, leaving out absent ids and reading repeated ones once.
-TEST(BulkBackendTest, BatchesMeanWhatPerRecordCallsMean) {
+TEST(RecordStreamTest, BatchesMeanWhatPerRecordCallsMean) {
   for (const auto& [name, url] : FreshStores("bulk")) {
     SCOPED_TRACE(name);
     ASSERT_OK_AND_ASSIGN(std::unique_ptr<Backend> backend,
                          OpenBackend(Url(url), BackendOptions()));
-    ASSERT_NE(backend->bulk(), nullptr);
-    BulkBackend& bulk = *backend->bulk();
+    RecordStream& stream = backend->stream();
     ASSERT_THAT(backend->PutConversation(TestConversation("c", "u1", 3)),
                 IsOk());
     ASSERT_THAT(backend->PutProfile(TestProfile("u1", "old@example.com")),
@@ -791,14 +790,14 @@ TEST(BulkBackendTest, BatchesMeanWhatPerRecordCallsMean) {
     batch.conversations.push_back(TestConversation("c", "u1", 1));
     batch.conversations.push_back(TestConversation("d", "ghost", 2));
     batch.conversations.push_back(TestConversation("d", "ghost", 4));
-    ASSERT_THAT(bulk.PutBatch(batch), IsOk());
-    ASSERT_THAT(bulk.PutBatch(RecordBatch()), IsOk());
+    ASSERT_THAT(stream.PutBatch(batch), IsOk());
+    ASSERT_THAT(stream.PutBatch(RecordBatch()), IsOk());
 
     RecordIds ids;
     ids.profiles = {"u1", "ghost", "u1", "nobody"};
     ids.subscriptions = {"ghost", "u1"};
     ids.conversations = {"d", "nope", "c", "d"};
-    ASSERT_OK_AND_ASSIGN(RecordBatch got, bulk.GetBatch(ids));
+    ASSERT_OK_AND_ASSIGN(RecordBatch got, stream.GetBatch(ids));
     ASSERT_EQ(got.profiles.size(), 1u);
     EXPECT_EQ(got.profiles[0].email(), "second@example.com");
     ASSERT_EQ(got.subscriptions.size(), 1u);
@@ -828,38 +827,21 @@ TEST(BulkBackendTest, BatchesMeanWhatPerRecordCallsMean) {
     ASSERT_OK_AND_ASSIGN(std::optional<Profile> stub,
                          backend->GetProfile("ghost"));
     EXPECT_FALSE(stub.has_value());
-    ASSERT_OK_AND_ASSIGN(StoreCounts counts, backend->Count());
+    ASSERT_OK_AND_ASSIGN(StoreCounts counts, backend->stream().Count());
     EXPECT_EQ(counts.profiles, 1);
     EXPECT_EQ(counts.subscriptions, 1);
     EXPECT_EQ(counts.conversations, 2);
     EXPECT_EQ(counts.messages, 5);
-
-    // A transaction view's bulk() writes inside the transaction.
-    absl::Status rolled_back =
-        backend->RunInTransaction([](Backend& transaction) -> absl::Status {
-          if (transaction.bulk() == nullptr) {
-            return absl::InternalError("no bulk() in a transaction");
-          }
-          RecordBatch more;
-          more.conversations.push_back(TestConversation("e", "u1", 1));
-          RETURN_IF_ERROR(transaction.bulk()->PutBatch(more));
-          return absl::AbortedError("roll back");
-        });
-    EXPECT_THAT(rolled_back, StatusIs(absl::StatusCode::kAborted, "roll back"));
-    ASSERT_OK_AND_ASSIGN(std::optional<Conversation> e,
-                         backend->GetConversation("e"));
-    EXPECT_FALSE(e.has_value());
   }
 }
 
 // Batches past the SQL layer's statement limits (rows per INSERT, ids per
 // IN list) are split and still read back whole and in order.
-TEST(BulkBackendTest, LargeBatchesAreSplitAndReadBackWhole) {
+TEST(RecordStreamTest, LargeBatchesAreSplitAndReadBackWhole) {
   for (const auto& [name, url] : FreshStores("bulk_large")) {
     SCOPED_TRACE(name);
     ASSERT_OK_AND_ASSIGN(std::unique_ptr<Backend> backend,
                          OpenBackend(Url(url), BackendOptions()));
-    ASSERT_NE(backend->bulk(), nullptr);
     RecordBatch batch;
     RecordIds ids;
     for (int i = 0; i < 1100; ++i) {
@@ -873,11 +855,11 @@ TEST(BulkBackendTest, LargeBatchesAreSplitAndReadBackWhole) {
           TestConversation(id, absl::StrCat("user-", i % 1500), 1 + i % 7));
       ids.conversations.push_back(id);
     }
-    ASSERT_THAT(backend->bulk()->PutBatch(batch), IsOk());
-    ASSERT_OK_AND_ASSIGN(RecordBatch got, backend->bulk()->GetBatch(ids));
+    ASSERT_THAT(backend->stream().PutBatch(batch), IsOk());
+    ASSERT_OK_AND_ASSIGN(RecordBatch got, backend->stream().GetBatch(ids));
     EXPECT_EQ(Texts(got.profiles), Texts(batch.profiles));
     EXPECT_EQ(Texts(got.conversations), Texts(batch.conversations));
-    ASSERT_OK_AND_ASSIGN(StoreCounts counts, backend->Count());
+    ASSERT_OK_AND_ASSIGN(StoreCounts counts, backend->stream().Count());
     EXPECT_EQ(counts.profiles, 1100);
     EXPECT_EQ(counts.conversations, 700);
   }

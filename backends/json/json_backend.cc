@@ -2,7 +2,6 @@
 
 #include <sys/stat.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <memory>
 #include <optional>
@@ -14,6 +13,7 @@
 #include "backends/json/json_backend_internal.h"
 #include "backends/json/json_error.h"
 #include "backends/json/json_store.h"
+#include "storage/record_by_record_stream.h"
 #include "storage/status_macros.h"
 #include "storage/status_util.h"
 
@@ -35,15 +35,20 @@ namespace {
 // file itself is whole, old or new). A rolled-back transaction leaves the
 // store folder and its lock file if it created them.
 //
-// Its BulkBackend (bulk() returns `this`) writes and reads record by record:
-// a JSON store has no statement that covers several files, so a batch costs
-// what its records cost one by one.
+// Its RecordStream (stream() returns `this`) writes and reads batches
+// record by record through this Backend's own methods: a JSON store has no
+// statement that covers several files, so a batch costs what its records
+// cost one by one, and a transaction view's batches join its transaction.
+// It is unversioned: schema_admin() is null.
 //
 // Thread-safe; a transaction view is valid only during its `fn`.
-class JsonBackend final : public Backend, public BulkBackend {
+class JsonBackend final : public Backend, public RecordByRecordStream {
  public:
+  // The cast picks RecordByRecordStream(Backend&), not its copy constructor.
   JsonBackend(std::shared_ptr<JsonStore> store, Txn* txn)
-      : store_(std::move(store)), txn_(txn) {}
+      : RecordByRecordStream(static_cast<Backend&>(*this)),
+        store_(std::move(store)),
+        txn_(txn) {}
 
   absl::Status CreateConversation(const Conversation& conversation) override {
     return store_->CreateConversation(txn_, conversation);
@@ -113,70 +118,19 @@ class JsonBackend final : public Backend, public BulkBackend {
                                                 mutate);
   }
 
+  absl::Status RunInTransaction(
+      absl::FunctionRef<absl::Status(Backend&)> fn) override;
+
+  RecordStream& stream() override { return *this; }
+
   absl::StatusOr<StoreCounts> Count() override { return store_->Count(); }
   absl::Status Scan(RecordVisitor& visitor) override {
     return store_->Scan(visitor);
   }
 
-  // JSON stores are unversioned.
-  absl::StatusOr<SchemaStatus> GetSchemaStatus() override {
-    return SchemaStatus();
-  }
-  absl::StatusOr<SchemaStatus> UpgradeSchema() override {
-    return SchemaStatus();
-  }
-
-  absl::Status RunInTransaction(
-      absl::FunctionRef<absl::Status(Backend&)> fn) override;
-
-  BulkBackend* bulk() override { return this; }
-
-  absl::Status PutBatch(const RecordBatch& batch) override {
-    for (const Profile& profile : batch.profiles) {
-      RETURN_IF_ERROR(store_->PutProfile(txn_, profile));
-    }
-    for (const Subscription& subscription : batch.subscriptions) {
-      RETURN_IF_ERROR(store_->PutSubscription(txn_, subscription));
-    }
-    for (const Conversation& conversation : batch.conversations) {
-      RETURN_IF_ERROR(store_->PutConversation(txn_, conversation));
-    }
-    return absl::OkStatus();
-  }
-
-  absl::StatusOr<RecordBatch> GetBatch(const RecordIds& ids) override {
-    RecordBatch out;
-    for (const std::string& user_id : Distinct(ids.profiles)) {
-      ASSIGN_OR_RETURN(std::optional<Profile> profile,
-                       store_->GetProfile(user_id));
-      if (profile.has_value()) out.profiles.push_back(*std::move(profile));
-    }
-    for (const std::string& user_id : Distinct(ids.subscriptions)) {
-      ASSIGN_OR_RETURN(std::optional<Subscription> subscription,
-                       store_->GetSubscription(user_id));
-      if (subscription.has_value()) {
-        out.subscriptions.push_back(*std::move(subscription));
-      }
-    }
-    for (const std::string& id : Distinct(ids.conversations)) {
-      ASSIGN_OR_RETURN(std::optional<Conversation> conversation,
-                       store_->GetConversation(id));
-      if (conversation.has_value()) {
-        out.conversations.push_back(*std::move(conversation));
-      }
-    }
-    return out;
-  }
-
   JsonStore& store() { return *store_; }
 
  private:
-  static std::vector<std::string> Distinct(std::vector<std::string> ids) {
-    std::sort(ids.begin(), ids.end());
-    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-    return ids;
-  }
-
   // Runs `fn` on a view journaling into a fresh Txn; rolls back on error,
   // else hands the journal to `parent` (a nested transaction) if any.
   absl::Status RunWithJournal(absl::FunctionRef<absl::Status(Backend&)> fn,

@@ -177,7 +177,7 @@ TEST(JsonBackendTest, EmptyStoreCreatesNothingUntilFirstWrite) {
                    ->UpdateSubscriptionByStripeId(
                        "sub_1", [](Subscription&) { return absl::OkStatus(); })
                    ->has_value());
-  StoreCounts counts = *backend->Count();
+  StoreCounts counts = *backend->stream().Count();
   EXPECT_EQ(counts.conversations + counts.profiles + counts.subscriptions, 0);
   EXPECT_FALSE(Exists(dir));
 
@@ -240,7 +240,7 @@ TEST(JsonBackendTest, BothLayoutsNestedWinsListsAreTheUnion) {
   auto backend = Open(dir);
   EXPECT_EQ((*backend->GetProfile("u1"))->email(), "nested@x");
   EXPECT_TRUE(backend->GetProfile("u2")->has_value());
-  EXPECT_EQ(backend->Count()->profiles, 2);
+  EXPECT_EQ(backend->stream().Count()->profiles, 2);
 
   struct Collect : RecordVisitor {
     std::vector<std::string> ids;
@@ -255,7 +255,7 @@ TEST(JsonBackendTest, BothLayoutsNestedWinsListsAreTheUnion) {
       return absl::OkStatus();
     }
   } visitor;
-  ASSERT_TRUE(backend->Scan(visitor).ok());
+  ASSERT_TRUE(backend->stream().Scan(visitor).ok());
   EXPECT_EQ(visitor.ids, (std::vector<std::string>{"u1=nested@x", "u2="}));
 
   ASSERT_TRUE(backend->PutProfile(MakeProfile("u3")).ok());
@@ -514,7 +514,7 @@ TEST(JsonBackendTest, IndexSeesChangesByOtherWriters) {
   ASSERT_EQ(::unlink((dir + "/conversations/c1.json").c_str()), 0);
   EXPECT_EQ(TitlesOf(*backend, "u1"),
             std::vector<std::string>{"c2:Renamed again:1"});
-  EXPECT_EQ(backend->Count()->conversations, 1);
+  EXPECT_EQ(backend->stream().Count()->conversations, 1);
   // Another backend object (as another process would) sees our writes.
   auto other = Open(dir);
   EXPECT_EQ(TitlesOf(*other, "u1"),
@@ -724,7 +724,7 @@ TEST(JsonBackendTest, CreateRefusesAnExistingIdAndCountsMessages) {
   EXPECT_EQ(*backend->CountConversations(
                 "u1", absl::string_view("2025-12-05T00:00:00")),
             2);
-  StoreCounts counts = *backend->Count();
+  StoreCounts counts = *backend->stream().Count();
   EXPECT_EQ(counts.conversations, 2);
   EXPECT_EQ(counts.messages, 1);
   absl::StatusOr<int64_t> restored =

@@ -121,7 +121,8 @@ TEST(PostgresAdoptionTest, AdoptsTheRewritesDatabaseKeepingEveryRow) {
   ASSERT_THAT(admin->ExecuteScript(kRewriteRows), IsOk());
   {
     ASSERT_OK_AND_ASSIGN(auto inspect, Open(url, Policy::kInspectOnly));
-    ASSERT_OK_AND_ASSIGN(SchemaStatus status, inspect->GetSchemaStatus());
+    ASSERT_OK_AND_ASSIGN(SchemaStatus status,
+                         inspect->schema_admin()->GetSchemaStatus());
     EXPECT_EQ(status.stored_version, -1);
     EXPECT_EQ(status.code_version, 3);
     EXPECT_EQ(status.pending.size(), 3u);
@@ -132,7 +133,8 @@ TEST(PostgresAdoptionTest, AdoptsTheRewritesDatabaseKeepingEveryRow) {
                        "schema version -1 is older"));
 
   ASSERT_OK_AND_ASSIGN(auto backend, Open(url, Policy::kUpgrade));
-  ASSERT_OK_AND_ASSIGN(SchemaStatus upgraded, backend->GetSchemaStatus());
+  ASSERT_OK_AND_ASSIGN(SchemaStatus upgraded,
+                       backend->schema_admin()->GetSchemaStatus());
   EXPECT_EQ(upgraded.stored_version, 3);
   EXPECT_TRUE(upgraded.pending.empty());
   ExpectRewriteRowsAdopted(*backend);

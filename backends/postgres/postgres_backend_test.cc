@@ -50,10 +50,11 @@ Message UserMessage(const std::string& content) {
 TEST(PostgresBackendTest, FreshStoreIsEmptyAtTheCodeVersion) {
   ASSERT_OK_AND_ASSIGN(std::string url, NewPostgresTestStore());
   ASSERT_OK_AND_ASSIGN(auto backend, Open(url));
-  ASSERT_OK_AND_ASSIGN(SchemaStatus status, backend->GetSchemaStatus());
+  ASSERT_OK_AND_ASSIGN(SchemaStatus status,
+                       backend->schema_admin()->GetSchemaStatus());
   EXPECT_EQ(status.stored_version, status.code_version);
   EXPECT_TRUE(status.pending.empty());
-  ASSERT_OK_AND_ASSIGN(StoreCounts counts, backend->Count());
+  ASSERT_OK_AND_ASSIGN(StoreCounts counts, backend->stream().Count());
   EXPECT_EQ(counts.conversations + counts.messages + counts.profiles +
                 counts.subscriptions,
             0);

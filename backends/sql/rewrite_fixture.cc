@@ -61,7 +61,7 @@ INSERT INTO messages VALUES ('m-a', 'c1', 'user', 'earlier', NULL, NULL,
 )sql";
 
 void ExpectRewriteRowsAdopted(Backend& backend) {
-  auto counts = backend.Count();
+  auto counts = backend.stream().Count();
   ASSERT_THAT(counts, IsOk());
   EXPECT_EQ(counts->profiles, 2);
   EXPECT_EQ(counts->subscriptions, 1);
@@ -162,7 +162,7 @@ void ExpectRewriteRowsAdopted(Backend& backend) {
   EXPECT_THAT(backend.CountConversations("u2", "2025-12-10T00:00:00"),
               IsOkAndHolds(1));
   IdCollector scanned;
-  ASSERT_THAT(backend.Scan(scanned), IsOk());
+  ASSERT_THAT(backend.stream().Scan(scanned), IsOk());
   EXPECT_THAT(
       scanned.ids,
       ElementsAre("profile u1", "profile u2", "subscription u1",

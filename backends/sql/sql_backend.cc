@@ -103,9 +103,10 @@ auto Capture(Mutation<Record> mutate, std::optional<absl::Status>* error) {
   };
 }
 
-// Backend and its BulkBackend in one object: bulk() returns `this`, so a
-// transaction view's bulk operations run on the view's connection.
-class SqlBackend : public Backend, public BulkBackend {
+// Backend, its RecordStream and its SchemaAdmin in one object: stream() and
+// schema_admin() return `this`, so a transaction view's batches run on the
+// view's connection.
+class SqlBackend : public Backend, public RecordStream, public SchemaAdmin {
  public:
   // The outermost backend: owns `shared`.
   explicit SqlBackend(std::unique_ptr<Shared> shared)
@@ -356,7 +357,8 @@ class SqlBackend : public Backend, public BulkBackend {
   absl::Status RunInTransaction(
       absl::FunctionRef<absl::Status(Backend&)> fn) override;
 
-  BulkBackend* bulk() override { return this; }
+  RecordStream& stream() override { return *this; }
+  SchemaAdmin* schema_admin() override { return this; }
 
   absl::Status PutBatch(const RecordBatch& batch) override {
     return Run(Txn::kWrite, BatchContext("save", batch), [&](SqlConnection& c) {

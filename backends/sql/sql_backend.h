@@ -20,8 +20,8 @@ namespace sql {
 // in an empty store, adopting the rewrite's tables); kRefuseOlder returns
 // FailedPrecondition for an older store; a store newer than the code is
 // FailedPrecondition except under kInspectOnly, where every method but
-// GetSchemaStatus and UpgradeSchema returns FailedPrecondition until the
-// store is at the code's version.
+// those of schema_admin() returns FailedPrecondition until the store is at
+// the code's version.
 //
 // Each method runs as one transaction on a pooled connection (write
 // transactions take the write lock at BEGIN); a transaction that fails

@@ -255,7 +255,7 @@ TEST(SqliteBackendTest, FailedTransactionLeavesNoTrace) {
   });
   EXPECT_THAT(status,
               StatusIs(absl::StatusCode::kCancelled, "changed my mind"));
-  ASSERT_OK_AND_ASSIGN(StoreCounts counts, backend->Count());
+  ASSERT_OK_AND_ASSIGN(StoreCounts counts, backend->stream().Count());
   EXPECT_EQ(counts.conversations, 0);
   EXPECT_EQ(counts.messages, 0);
   EXPECT_EQ(counts.profiles, 0);
@@ -268,7 +268,7 @@ TEST(SqliteBackendTest, FailedTransactionLeavesNoTrace) {
     return tx.AppendMessage("c1", m);
   }),
               IsOk());
-  ASSERT_OK_AND_ASSIGN(counts, backend->Count());
+  ASSERT_OK_AND_ASSIGN(counts, backend->stream().Count());
   EXPECT_EQ(counts.conversations, 1);
   EXPECT_EQ(counts.messages, 3);
 }
@@ -317,7 +317,7 @@ TEST(SqliteBackendTest, ProfilelessUserHasConversationsAndSubscription) {
   EXPECT_THAT(backend->UpdateProfile("ghost",
                                      [](Profile&) { return absl::OkStatus(); }),
               StatusIs(absl::StatusCode::kNotFound, "ghost"));
-  ASSERT_OK_AND_ASSIGN(StoreCounts counts, backend->Count());
+  ASSERT_OK_AND_ASSIGN(StoreCounts counts, backend->stream().Count());
   EXPECT_EQ(counts.profiles, 0);
   EXPECT_EQ(counts.subscriptions, 1);
   ASSERT_OK_AND_ASSIGN(int64_t n, backend->CountConversations("ghost", {}));
@@ -396,7 +396,7 @@ TEST(SqliteBackendTest, ListsCountsScansAndFindsByStripeId) {
       return absl::OkStatus();
     }
   } collector;
-  ASSERT_THAT(backend->Scan(collector), IsOk());
+  ASSERT_THAT(backend->stream().Scan(collector), IsOk());
   EXPECT_THAT(collector.seen,
               ElementsAre("s:a", "s:b", "s:c", "c:c1:2", "c:c2:0", "c:c3:0"));
 }
@@ -439,12 +439,12 @@ TEST(SqliteBackendTest, ScanReportsUndecodableRowsToOnBadRecord) {
       return skip ? absl::OkStatus() : status;
     }
   } collector;
-  ASSERT_THAT(backend->Scan(collector), IsOk());
+  ASSERT_THAT(backend->stream().Scan(collector), IsOk());
   EXPECT_THAT(collector.seen, ElementsAre("bad conversation:c1", "c:c2",
                                           "bad conversation:c3"));
   collector.skip = false;
   collector.seen.clear();
-  EXPECT_THAT(backend->Scan(collector),
+  EXPECT_THAT(backend->stream().Scan(collector),
               StatusIs(absl::StatusCode::kDataLoss, "key_order"));
   EXPECT_THAT(collector.seen, ElementsAre("bad conversation:c1"));
 }
@@ -533,7 +533,8 @@ TEST(SqliteSchemaTest, AdoptsTheRewritesDatabaseKeepingEveryRow) {
   RawExec(path, kRewriteRows);
   {
     ASSERT_OK_AND_ASSIGN(auto inspect, Open(path, Policy::kInspectOnly));
-    ASSERT_OK_AND_ASSIGN(SchemaStatus status, inspect->GetSchemaStatus());
+    ASSERT_OK_AND_ASSIGN(SchemaStatus status,
+                         inspect->schema_admin()->GetSchemaStatus());
     EXPECT_EQ(status.stored_version, -1);
     EXPECT_EQ(status.code_version, 3);
     EXPECT_EQ(status.pending.size(), 3);
@@ -557,13 +558,14 @@ TEST(SqliteSchemaTest, StatusUpgradeAndRefusal) {
   const std::string path = FreshDbPath();
   {
     ASSERT_OK_AND_ASSIGN(auto inspect, Open(path, Policy::kInspectOnly));
-    ASSERT_OK_AND_ASSIGN(SchemaStatus status, inspect->GetSchemaStatus());
+    ASSERT_OK_AND_ASSIGN(SchemaStatus status,
+                         inspect->schema_admin()->GetSchemaStatus());
     EXPECT_EQ(status.stored_version, 0);
     EXPECT_EQ(status.pending.size(), 3);
     EXPECT_THAT(inspect->GetProfile("u"),
                 StatusIs(absl::StatusCode::kFailedPrecondition,
                          "parley schema upgrade"));
-    ASSERT_OK_AND_ASSIGN(status, inspect->UpgradeSchema());
+    ASSERT_OK_AND_ASSIGN(status, inspect->schema_admin()->UpgradeSchema());
     EXPECT_EQ(status.stored_version, 3);
     EXPECT_TRUE(status.pending.empty());
     EXPECT_THAT(inspect->GetProfile("u"), IsOk());
@@ -591,11 +593,12 @@ TEST(SqliteSchemaTest, StatusUpgradeAndRefusal) {
                          "schema version 4 is newer than this code (3)"));
   }
   ASSERT_OK_AND_ASSIGN(auto inspect, Open(path, Policy::kInspectOnly));
-  ASSERT_OK_AND_ASSIGN(SchemaStatus status, inspect->GetSchemaStatus());
+  ASSERT_OK_AND_ASSIGN(SchemaStatus status,
+                       inspect->schema_admin()->GetSchemaStatus());
   EXPECT_EQ(status.stored_version, 4);
   EXPECT_THAT(inspect->GetProfile("u"),
               StatusIs(absl::StatusCode::kFailedPrecondition, "newer"));
-  EXPECT_THAT(inspect->UpgradeSchema(),
+  EXPECT_THAT(inspect->schema_admin()->UpgradeSchema(),
               StatusIs(absl::StatusCode::kFailedPrecondition, "newer"));
 }
 
@@ -630,7 +633,7 @@ TEST(SqliteSchemaTest, TwoProcessesUpgradingRunEachMigrationOnce) {
       auto backend = Open(path, Policy::kInspectOnly);
       if (!backend.ok()) return false;
       absl::SleepFor(start - absl::Now());
-      auto status = (*backend)->UpgradeSchema();
+      auto status = (*backend)->schema_admin()->UpgradeSchema();
       return status.ok() && status->stored_version == 3;
     });
     EXPECT_EQ(ok, 2);
@@ -673,7 +676,7 @@ void ExpectAllAppendsInOrder(Backend& backend, int writers) {
     EXPECT_EQ(k, next[writer]) << "writer " << writer;
     next[writer] = k + 1;
   }
-  ASSERT_OK_AND_ASSIGN(StoreCounts counts, backend.Count());
+  ASSERT_OK_AND_ASSIGN(StoreCounts counts, backend.stream().Count());
   EXPECT_EQ(counts.messages, writers * kAppendsPerWriter);
 }
 
