@@ -110,6 +110,10 @@ class PostgresConnection : public sql::SqlConnection {
       absl::FunctionRef<absl::Status(const sql::SqlRow&)> on_row) override;
   using sql::SqlConnection::Execute;
   absl::Status ExecuteScript(absl::string_view sql) override;
+  bool SupportsCopy() const override { return true; }
+  absl::Status CopyRows(absl::string_view table, absl::string_view columns,
+                        size_t column_count,
+                        absl::Span<const sql::SqlValue> values) override;
 
   // kWrite: BEGIN (READ COMMITTED; the shared SQL locks rows it will
   // rewrite with FOR UPDATE). kRead: BEGIN ISOLATION LEVEL REPEATABLE READ

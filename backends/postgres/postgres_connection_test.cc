@@ -98,6 +98,85 @@ TEST_F(PostgresConnectionTest, ParametersAndRowsRoundTripExactly) {
   EXPECT_THAT(seen, ::testing::ElementsAre("t", "f"));
 }
 
+TEST_F(PostgresConnectionTest, CopyRowsStoresEveryValueAsAnInsertWould) {
+  ASSERT_THAT(conn_->ExecuteScript("CREATE TABLE c (t text, j json, "
+                                   "b boolean, i bigint, id int UNIQUE)"),
+              IsOk());
+  // Every ASCII byte but NUL, the escapes COPY's text format has (\N as
+  // text is not NULL), non-ASCII, and a text past the copy's chunk size.
+  std::string ascii;
+  for (int b = 1; b < 128; ++b) ascii.push_back(static_cast<char>(b));
+  const std::vector<std::string> texts = {
+      ascii,
+      "\\N",
+      "a\tb\nc\rd\\e\\\\",
+      "h\xC3\xA9llo \xF0\x9F\x98\x80",
+      std::string(600 << 10, 'x') + "\\n",
+      "",
+  };
+  const std::string json = "{\"z\": 9007199254740993, \"s\": \"a\\\\b\\n\"}";
+  std::vector<SqlValue> values;
+  for (size_t k = 0; k < texts.size(); ++k) {
+    values.insert(values.end(),
+                  {SqlValue::Text(texts[k]), SqlValue::Json(json),
+                   SqlValue::Bool(k % 2 == 0),
+                   SqlValue::Int64(-9007199254740993 + static_cast<int64_t>(k)),
+                   SqlValue::Int64(static_cast<int64_t>(k))});
+  }
+  values.insert(values.end(), {SqlValue::Null(), SqlValue::Null(),
+                               SqlValue::Null(), SqlValue::Null(),
+                               SqlValue::Int64(99)});
+  ASSERT_THAT(conn_->Begin(TransactionMode::kWrite), IsOk());
+  ASSERT_THAT(conn_->CopyRows("c", "t, j, b, i, id", 5, values), IsOk());
+  ASSERT_THAT(conn_->Commit(), IsOk());
+  int rows = 0;
+  ASSERT_THAT(conn_->Execute("SELECT t, j, b, i, id FROM c ORDER BY id", {},
+                             [&](const SqlRow& row) {
+                               const int64_t k = row.Int64(4);
+                               ++rows;
+                               if (k == 99) {
+                                 for (int col = 0; col < 4; ++col) {
+                                   EXPECT_TRUE(row.IsNull(col)) << col;
+                                 }
+                                 return absl::OkStatus();
+                               }
+                               EXPECT_EQ(row.Text(0), texts[k]) << k;
+                               EXPECT_EQ(row.Text(1), json);
+                               EXPECT_EQ(row.Bool(2), k % 2 == 0);
+                               EXPECT_EQ(row.Int64(3), -9007199254740993 + k);
+                               return absl::OkStatus();
+                             }),
+              IsOkAndHolds(static_cast<int64_t>(texts.size() + 1)));
+  EXPECT_EQ(rows, static_cast<int>(texts.size() + 1));
+}
+
+TEST_F(PostgresConnectionTest, CopyRowsFailsWholeOnABadValueOrRow) {
+  ASSERT_THAT(conn_->ExecuteScript("CREATE TABLE c (t text, id int UNIQUE)"),
+              IsOk());
+  const std::string with_nul("a\0b", 3);
+  ASSERT_THAT(conn_->Begin(TransactionMode::kWrite), IsOk());
+  EXPECT_THAT(conn_->CopyRows("c", "t, id", 2,
+                              {SqlValue::Text("fine"), SqlValue::Int64(1),
+                               SqlValue::Text(with_nul), SqlValue::Int64(2)}),
+              StatusIs(absl::StatusCode::kInvalidArgument, "NUL"));
+  ASSERT_THAT(conn_->Rollback(), IsOk());
+  ASSERT_THAT(conn_->Begin(TransactionMode::kWrite), IsOk());
+  EXPECT_THAT(conn_->CopyRows("c", "t, id", 2,
+                              {SqlValue::Text("one"), SqlValue::Int64(1),
+                               SqlValue::Text("two"), SqlValue::Int64(1)}),
+              Not(IsOk()));
+  ASSERT_THAT(conn_->Rollback(), IsOk());
+  EXPECT_THAT(QueryText(*conn_, "SELECT count(*)::text FROM c"),
+              IsOkAndHolds("0"));
+  // The connection is usable afterwards.
+  ASSERT_THAT(conn_->Begin(TransactionMode::kWrite), IsOk());
+  EXPECT_THAT(conn_->CopyRows("c", "t, id", 2,
+                              {SqlValue::Text("one"), SqlValue::Int64(1)}),
+              IsOk());
+  ASSERT_THAT(conn_->Commit(), IsOk());
+  EXPECT_THAT(QueryText(*conn_, "SELECT t FROM c"), IsOkAndHolds("one"));
+}
+
 TEST_F(PostgresConnectionTest, RowCallbackErrorStopsAndIsReturned) {
   int rows = 0;
   EXPECT_THAT(conn_->Execute("SELECT generate_series(1, 10)", {},

@@ -46,6 +46,53 @@ int64_t ChangedRows(const PGresult* result) {
   return changed;
 }
 
+absl::Status AppendCopyField(const sql::SqlValue& value, std::string* out) {
+  switch (value.kind()) {
+    case sql::SqlValue::Kind::kNull:
+      out->append("\\N");
+      return absl::OkStatus();
+    case sql::SqlValue::Kind::kInt64:
+      absl::StrAppend(out, value.int64());
+      return absl::OkStatus();
+    case sql::SqlValue::Kind::kBool:
+      out->push_back(value.boolean() ? 't' : 'f');
+      return absl::OkStatus();
+    case sql::SqlValue::Kind::kText:
+    case sql::SqlValue::Kind::kJson:
+      break;
+  }
+  const absl::string_view text = value.text();
+  size_t plain = 0;  // start of the bytes not yet appended
+  for (size_t i = 0; i < text.size(); ++i) {
+    char escape;
+    switch (text[i]) {
+      case '\\':
+        escape = '\\';
+        break;
+      case '\n':
+        escape = 'n';
+        break;
+      case '\r':
+        escape = 'r';
+        break;
+      case '\t':
+        escape = 't';
+        break;
+      case '\0':
+        return absl::InvalidArgumentError(
+            "postgresql: a value to copy contains a NUL byte");
+      default:
+        continue;
+    }
+    out->append(text.data() + plain, i - plain);
+    out->push_back('\\');
+    out->push_back(escape);
+    plain = i + 1;
+  }
+  out->append(text.data() + plain, text.size() - plain);
+  return absl::OkStatus();
+}
+
 absl::Status TextParams::Encode(absl::Span<const sql::SqlValue> params) {
   texts_.clear();
   // Reserved up front: values_ points into texts_, which must not move.

@@ -44,6 +44,12 @@ bool IsStalePreparedStatement(const PGresult* result);
 // does not say.
 int64_t ChangedRows(const PGresult* result);
 
+// Appends `value` to `out` as a field of COPY's text format: backslash,
+// newline, carriage return and tab escaped, NULL as \N, booleans as t/f,
+// integers in decimal. InvalidArgument when a text holds a NUL byte, which
+// PostgreSQL text cannot hold.
+absl::Status AppendCopyField(const sql::SqlValue& value, std::string* out);
+
 // Parameters in libpq's text format: text and JSON as their bytes,
 // booleans as "true"/"false", integers in decimal, NULL as a null pointer.
 // `values()` stays valid as long as this object.

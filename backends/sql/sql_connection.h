@@ -127,6 +127,25 @@ class SqlConnection {
   virtual absl::Status Rollback() = 0;
   virtual bool InTransaction() const = 0;
 
+  // Bulk loading: whether CopyRows works on this connection.
+  virtual bool SupportsCopy() const { return false; }
+
+  // Loads rows into `table` (its `columns`, comma-separated) in one bulk
+  // transfer inside the open transaction (PostgreSQL: COPY ... FROM
+  // STDIN), with the meaning of an INSERT of those rows: constraints and
+  // triggers apply, and a failure leaves the transaction failed. `values`
+  // holds the rows one after another, `column_count` values each.
+  // Unimplemented unless SupportsCopy().
+  virtual absl::Status CopyRows(absl::string_view table,
+                                absl::string_view columns, size_t column_count,
+                                absl::Span<const SqlValue> values) {
+    (void)table;
+    (void)columns;
+    (void)column_count;
+    (void)values;
+    return absl::UnimplementedError("this connection has no bulk copy");
+  }
+
   // True once the connection is known to be unusable (its server went away,
   // its socket broke); a connection source discards it instead of lending it
   // again.
