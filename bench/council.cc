@@ -146,18 +146,6 @@ double PeakRssSinceResetMb() {
 // ---- Stores ----------------------------------------------------------------
 
 // Replaces the database of a postgresql:// URL.
-std::string WithDatabase(const std::string& url, const std::string& db) {
-  const size_t scheme = url.find("://");
-  const size_t slash =
-      url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
-  const size_t query = url.find('?', slash == std::string::npos ? 0 : slash);
-  std::string out =
-      url.substr(0, slash == std::string::npos ? url.size() : slash);
-  absl::StrAppend(&out, "/", db);
-  if (query != std::string::npos) absl::StrAppend(&out, url.substr(query));
-  return out;
-}
-
 std::string WithOption(const std::string& url, const std::string& option) {
   return absl::StrCat(url, url.find('?') == std::string::npos ? "?" : "&",
                       option);

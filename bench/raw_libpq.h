@@ -23,6 +23,9 @@ absl::StatusOr<std::unique_ptr<RawConnection>> OpenRawLibpq(
 // connection of its own.
 absl::Status ExecuteLibpq(const std::string& conninfo, const std::string& sql);
 
+// The postgresql:// URL `url` with its database replaced by `db`.
+std::string WithDatabase(const std::string& url, const std::string& db);
+
 }  // namespace bench
 }  // namespace parley
 

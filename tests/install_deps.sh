@@ -13,6 +13,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev
   postgresql            # a throwaway server for the tests
   pgbouncer             # tests through a pooler (tests/pgbouncer_test_server.sh)
+  pgloader              # the migration benchmark's baseline (bench/migrate_bench.cc)
   openssl               # tests over TLS: a CA and server certificate per run
   python3               # checks against CPython's json module
   python3-venv python3-cffi python3-pytest   # the Python package and its tests

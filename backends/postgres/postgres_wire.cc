@@ -62,8 +62,10 @@ absl::Status AppendCopyField(const sql::SqlValue& value, std::string* out) {
       break;
   }
   const absl::string_view text = value.text();
+  static constexpr absl::string_view kSpecial("\\\n\r\t\0", 5);
   size_t plain = 0;  // start of the bytes not yet appended
-  for (size_t i = 0; i < text.size(); ++i) {
+  for (size_t i = text.find_first_of(kSpecial); i != absl::string_view::npos;
+       i = text.find_first_of(kSpecial, i + 1)) {
     char escape;
     switch (text[i]) {
       case '\\':
@@ -78,11 +80,9 @@ absl::Status AppendCopyField(const sql::SqlValue& value, std::string* out) {
       case '\t':
         escape = 't';
         break;
-      case '\0':
+      default:  // NUL
         return absl::InvalidArgumentError(
             "postgresql: a value to copy contains a NUL byte");
-      default:
-        continue;
     }
     out->append(text.data() + plain, i - plain);
     out->push_back('\\');
