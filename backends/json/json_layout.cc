@@ -14,18 +14,6 @@ constexpr size_t kMaxIdBytes = 255;
 
 }  // namespace
 
-absl::string_view KindName(RecordKind kind) {
-  switch (kind) {
-    case RecordKind::kConversation:
-      return "conversation";
-    case RecordKind::kProfile:
-      return "profile";
-    case RecordKind::kSubscription:
-      return "subscription";
-  }
-  return "record";
-}
-
 absl::Status ValidateRecordId(RecordKind kind, absl::string_view id) {
   absl::string_view problem;
   if (id.empty()) {
@@ -42,7 +30,7 @@ absl::Status ValidateRecordId(RecordKind kind, absl::string_view id) {
   // The id itself is not shown: it is the kind of value a caller may have
   // taken from untrusted input, and an over-long one would flood the log.
   return absl::InvalidArgumentError(
-      absl::StrCat(KindName(kind), " id ", problem));
+      absl::StrCat(RecordKindName(kind), " id ", problem));
 }
 
 StoreLayout::StoreLayout(absl::string_view root) : root_(root) {

@@ -17,14 +17,10 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "backends/json/json_files.h"
+#include "storage/record_kind.h"
 
 namespace parley {
 namespace json_backend {
-
-enum class RecordKind { kConversation, kProfile, kSubscription };
-
-// "conversation", "profile", "subscription": for messages and lock hashing.
-absl::string_view KindName(RecordKind kind);
 
 // InvalidArgument, naming the kind, for an id that cannot name a file: empty,
 // ".", "..", starting with '.' (dot files are not records), containing '/',
