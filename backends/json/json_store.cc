@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "backends/json/json_records.h"
+#include "storage/record_id.h"
 #include "storage/record_json.h"
 #include "storage/status_macros.h"
 
