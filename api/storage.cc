@@ -9,13 +9,13 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "backends/builtin_backends.h"
 #include "storage/backend.h"
 #include "storage/json_value.h"
 #include "storage/python_values.h"
+#include "storage/record_id.h"
 #include "storage/record_json.h"
 #include "storage/status_macros.h"
 #include "storage/timestamp.h"
@@ -27,54 +27,6 @@ namespace {
 
 constexpr absl::string_view kDefaultEmail = "unknown@clerk.local";
 constexpr absl::string_view kDefaultUrl = "json:data";
-// A JSON store keeps a record in "<id>.json", and file names have at most
-// 255 bytes (NAME_MAX), so the longest id is 250 bytes, on every backend.
-constexpr size_t kMaxIdBytes = 250;
-
-// An id for an error message: ids are not secret, but may be huge or hold
-// control bytes, so show at most 64 printable bytes.
-std::string ShowId(absl::string_view id) {
-  std::string shown;
-  for (char c : id.substr(0, 64)) {
-    unsigned char u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7f) {
-      absl::StrAppendFormat(&shown, "\\x%02x", u);
-    } else {
-      shown.push_back(c);
-    }
-  }
-  if (id.size() > 64) absl::StrAppend(&shown, "... (", id.size(), " bytes)");
-  return shown;
-}
-
-// Ids name files in a JSON store, so every backend refuses the ones that
-// could escape the store's folders; refusing them everywhere keeps the
-// backends in agreement.
-absl::Status ValidateId(absl::string_view what, absl::string_view id) {
-  absl::string_view problem;
-  if (id.empty()) {
-    problem = "is empty";
-  } else if (id == "." || id == "..") {
-    problem = "is a path component";
-  } else if (id[0] == '.') {
-    // "<id>.json" would be a hidden file, which the JSON store passes over
-    // (its own temporary and lock files start with a dot).
-    problem = "starts with a dot";
-  } else if (id.find('/') != id.npos || id.find('\\') != id.npos) {
-    problem = "contains a path separator";
-  } else if (id.find('\0') != id.npos) {
-    problem = "contains a NUL byte";
-  } else if (id.size() > kMaxIdBytes) {
-    problem = "is longer than 250 bytes";
-  } else if (!IsValidUtf8(id)) {
-    problem = "is not valid UTF-8";
-  } else {
-    return absl::OkStatus();
-  }
-  return absl::InvalidArgumentError(
-      absl::StrCat(what, " \"", ShowId(id), "\" ", problem));
-}
-
 // Texts are UTF-8, and may hold lone surrogates in WTF-8 form (a Python str
 // can hold one; storage/json_value.h).
 absl::Status ValidateText(absl::string_view what, absl::string_view text) {
@@ -163,8 +115,8 @@ std::string Storage::Now() const {
 absl::StatusOr<Conversation> Storage::CreateConversation(
     absl::string_view conversation_id, absl::string_view user_id,
     absl::string_view subscription_tier) {
-  RETURN_IF_ERROR(ValidateId("conversation id", conversation_id));
-  RETURN_IF_ERROR(ValidateId("user id", user_id));
+  RETURN_IF_ERROR(ValidateRecordId("conversation id", conversation_id));
+  RETURN_IF_ERROR(ValidateRecordId("user id", user_id));
   const absl::Time now = options_.clock ? options_.clock() : absl::Now();
   Conversation c;
   for (const std::string& key : ConversationKeys()) c.add_key_order(key);
@@ -190,13 +142,13 @@ absl::StatusOr<Conversation> Storage::CreateConversation(
 
 absl::StatusOr<std::optional<Conversation>> Storage::GetConversation(
     absl::string_view conversation_id) {
-  RETURN_IF_ERROR(ValidateId("conversation id", conversation_id));
+  RETURN_IF_ERROR(ValidateRecordId("conversation id", conversation_id));
   return backend_->GetConversation(conversation_id);
 }
 
 absl::Status Storage::SaveConversation(const Conversation& conversation) {
-  RETURN_IF_ERROR(ValidateId("conversation id", conversation.id()));
-  RETURN_IF_ERROR(ValidateId("user id", conversation.user_id()));
+  RETURN_IF_ERROR(ValidateRecordId("conversation id", conversation.id()));
+  RETURN_IF_ERROR(ValidateRecordId("user id", conversation.user_id()));
   ASSIGN_OR_RETURN(Conversation normalized,
                    NormalizeConversation(conversation));
   for (const JsonField& field : normalized.extra()) {
@@ -204,7 +156,7 @@ absl::Status Storage::SaveConversation(const Conversation& conversation) {
     // a value that is not a list of message objects could not be.
     if (field.key() == "messages") {
       return absl::InvalidArgumentError(
-          absl::StrCat("save_conversation ", ShowId(conversation.id()),
+          absl::StrCat("save_conversation ", ShowRecordId(conversation.id()),
                        ": \"messages\" must be a list of message objects"));
     }
   }
@@ -213,7 +165,7 @@ absl::Status Storage::SaveConversation(const Conversation& conversation) {
 
 absl::StatusOr<std::vector<ConversationSummary>> Storage::ListConversations(
     absl::string_view user_id) {
-  if (!user_id.empty()) RETURN_IF_ERROR(ValidateId("user id", user_id));
+  if (!user_id.empty()) RETURN_IF_ERROR(ValidateRecordId("user id", user_id));
   ASSIGN_OR_RETURN(std::vector<ConversationSummary> list,
                    backend_->ListConversations(user_id));
   std::sort(list.begin(), list.end(),
@@ -228,7 +180,7 @@ absl::StatusOr<std::vector<ConversationSummary>> Storage::ListConversations(
 
 absl::Status Storage::AddUserMessage(absl::string_view conversation_id,
                                      absl::string_view content) {
-  RETURN_IF_ERROR(ValidateId("conversation id", conversation_id));
+  RETURN_IF_ERROR(ValidateRecordId("conversation id", conversation_id));
   RETURN_IF_ERROR(ValidateText("message content", content));
   Message m;
   m.add_key_order("role");
@@ -243,7 +195,7 @@ absl::Status Storage::AddAssistantMessage(
     absl::string_view conversation_id, absl::string_view stage1_json,
     absl::string_view stage2_json, absl::string_view stage3_json,
     std::optional<absl::string_view> metadata_json) {
-  RETURN_IF_ERROR(ValidateId("conversation id", conversation_id));
+  RETURN_IF_ERROR(ValidateRecordId("conversation id", conversation_id));
   Message m;
   m.set_role("assistant");
   m.add_key_order("role");
@@ -267,7 +219,7 @@ absl::Status Storage::AddAssistantMessage(
 
 absl::Status Storage::UpdateConversation(absl::string_view conversation_id,
                                          absl::string_view updates_json) {
-  RETURN_IF_ERROR(ValidateId("conversation id", conversation_id));
+  RETURN_IF_ERROR(ValidateRecordId("conversation id", conversation_id));
   ASSIGN_OR_RETURN(JsonValue updates,
                    ParseObject("update_conversation updates", updates_json));
   return Reword(backend_
@@ -282,7 +234,7 @@ absl::Status Storage::UpdateConversation(absl::string_view conversation_id,
 
 absl::Status Storage::UpdateConversationTitle(absl::string_view conversation_id,
                                               absl::string_view title) {
-  RETURN_IF_ERROR(ValidateId("conversation id", conversation_id));
+  RETURN_IF_ERROR(ValidateRecordId("conversation id", conversation_id));
   RETURN_IF_ERROR(ValidateText("title", title));
   return Reword(backend_
                     ->UpdateConversation(conversation_id,
@@ -297,7 +249,7 @@ absl::Status Storage::UpdateConversationTitle(absl::string_view conversation_id,
 
 absl::StatusOr<bool> Storage::ToggleConversationStarred(
     absl::string_view conversation_id) {
-  RETURN_IF_ERROR(ValidateId("conversation id", conversation_id));
+  RETURN_IF_ERROR(ValidateRecordId("conversation id", conversation_id));
   bool starred = false;
   auto updated =
       backend_->UpdateConversation(conversation_id, [&](Conversation& c) {
@@ -317,13 +269,13 @@ absl::StatusOr<bool> Storage::ToggleConversationStarred(
 }
 
 absl::Status Storage::DeleteConversation(absl::string_view conversation_id) {
-  RETURN_IF_ERROR(ValidateId("conversation id", conversation_id));
+  RETURN_IF_ERROR(ValidateRecordId("conversation id", conversation_id));
   return backend_->DeleteConversation(conversation_id).status();
 }
 
 absl::Status Storage::SaveFollowUpAnswers(absl::string_view conversation_id,
                                           absl::string_view answers_json) {
-  RETURN_IF_ERROR(ValidateId("conversation id", conversation_id));
+  RETURN_IF_ERROR(ValidateRecordId("conversation id", conversation_id));
   absl::StatusOr<JsonValue> answers = ParseJson(answers_json);
   if (!answers.ok()) {
     return absl::InvalidArgumentError(
@@ -356,7 +308,7 @@ absl::Status Storage::SaveFollowUpAnswers(absl::string_view conversation_id,
 
 absl::StatusOr<int64_t> Storage::RestoreAllExpiredReports(
     absl::string_view user_id) {
-  RETURN_IF_ERROR(ValidateId("user id", user_id));
+  RETURN_IF_ERROR(ValidateRecordId("user id", user_id));
   return backend_->UpdateUserConversations(user_id, [](Conversation& c) {
     bool restored = false;
     absl::Status edited = EditConversationJson(&c, [&](JsonValue& object) {
@@ -379,13 +331,13 @@ absl::StatusOr<int64_t> Storage::RestoreAllExpiredReports(
 
 absl::StatusOr<int64_t> Storage::CountUserConversations(
     absl::string_view user_id) {
-  RETURN_IF_ERROR(ValidateId("user id", user_id));
+  RETURN_IF_ERROR(ValidateRecordId("user id", user_id));
   return backend_->CountConversations(user_id, std::nullopt);
 }
 
 absl::StatusOr<int64_t> Storage::GetActiveConversationsCount(
     absl::string_view user_id) {
-  RETURN_IF_ERROR(ValidateId("user id", user_id));
+  RETURN_IF_ERROR(ValidateRecordId("user id", user_id));
   const std::string now = Now();
   return backend_->CountConversations(user_id, absl::string_view(now));
 }
@@ -395,7 +347,7 @@ absl::StatusOr<int64_t> Storage::GetActiveConversationsCount(
 absl::StatusOr<Profile> Storage::CreateUserProfile(
     absl::string_view user_id, absl::string_view email,
     absl::string_view profile_data_json) {
-  RETURN_IF_ERROR(ValidateId("user id", user_id));
+  RETURN_IF_ERROR(ValidateRecordId("user id", user_id));
   RETURN_IF_ERROR(ValidateText("email", email));
   ASSIGN_OR_RETURN(JsonValue data,
                    ParseObject("profile data", profile_data_json));
@@ -419,13 +371,13 @@ absl::StatusOr<Profile> Storage::CreateUserProfile(
 
 absl::StatusOr<std::optional<Profile>> Storage::GetUserProfile(
     absl::string_view user_id) {
-  RETURN_IF_ERROR(ValidateId("user id", user_id));
+  RETURN_IF_ERROR(ValidateRecordId("user id", user_id));
   return backend_->GetProfile(user_id);
 }
 
 absl::StatusOr<Profile> Storage::UpdateUserProfile(
     absl::string_view user_id, absl::string_view profile_data_json) {
-  RETURN_IF_ERROR(ValidateId("user id", user_id));
+  RETURN_IF_ERROR(ValidateRecordId("user id", user_id));
   ASSIGN_OR_RETURN(JsonValue data,
                    ParseObject("profile data", profile_data_json));
   auto updated = backend_->UpdateProfile(user_id, [&](Profile& p) {
@@ -458,7 +410,7 @@ absl::StatusOr<Profile> Storage::UpdateUserProfile(
 
 absl::StatusOr<Subscription> Storage::CreateSubscription(
     absl::string_view user_id, absl::string_view tier) {
-  RETURN_IF_ERROR(ValidateId("user id", user_id));
+  RETURN_IF_ERROR(ValidateRecordId("user id", user_id));
   RETURN_IF_ERROR(ValidateText("tier", tier));
   const std::string now = Now();
   Subscription s;
@@ -474,13 +426,13 @@ absl::StatusOr<Subscription> Storage::CreateSubscription(
 
 absl::StatusOr<std::optional<Subscription>> Storage::GetSubscription(
     absl::string_view user_id) {
-  RETURN_IF_ERROR(ValidateId("user id", user_id));
+  RETURN_IF_ERROR(ValidateRecordId("user id", user_id));
   return backend_->GetSubscription(user_id);
 }
 
 absl::StatusOr<Subscription> Storage::UpdateSubscription(
     absl::string_view user_id, absl::string_view data_json) {
-  RETURN_IF_ERROR(ValidateId("user id", user_id));
+  RETURN_IF_ERROR(ValidateRecordId("user id", user_id));
   ASSIGN_OR_RETURN(JsonValue data, ParseObject("subscription data", data_json));
   const std::string now = Now();
   auto updated = backend_->UpdateSubscription(user_id, [&](Subscription& s) {

@@ -33,11 +33,11 @@
 #include "backends/builtin_backends.h"
 #include "cli/command_line.h"
 #include "cli/migrate_commands.h"
+#include "cli/workload.h"
 #include "storage/backend.h"
 #include "storage/schema_admin.h"
 #include "storage/status_macros.h"
 #include "storage/url.h"
-#include "tests/workload.h"
 
 namespace parley {
 namespace {

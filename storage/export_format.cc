@@ -12,6 +12,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "storage/json_value.h"
+#include "storage/posix_error.h"
 #include "storage/record_digest.h"
 #include "storage/record_json.h"
 #include "storage/status_macros.h"
@@ -81,7 +82,7 @@ class ExportVisitor final : public CanonicalRecordVisitor {
     const std::string line = absl::StrCat("{\"kind\":\"", RecordKindName(kind),
                                           "\",\"record\":", *text, "}\n");
     if (std::fwrite(line.data(), 1, line.size(), out_) != line.size()) {
-      return absl::ErrnoToStatus(errno, absl::StrCat("write ", path_));
+      return PosixError(absl::StrCat("write ", path_), errno);
     }
     KindStats& k = stats_->of(kind);
     ++k.read;
@@ -106,7 +107,7 @@ absl::Status WriteExport(RecordSource& source, FILE* out,
                          MigrationStats* stats) {
   const std::string header = HeaderLine(source.name());
   if (std::fputs(header.c_str(), out) == EOF) {
-    return absl::ErrnoToStatus(errno, absl::StrCat("write ", path));
+    return PosixError(absl::StrCat("write ", path), errno);
   }
   ExportVisitor visitor(out, path, options, stats);
   RETURN_IF_ERROR(source.Scan(visitor));
@@ -114,7 +115,7 @@ absl::Status WriteExport(RecordSource& source, FILE* out,
   const std::string trailer = TrailerLine(*stats);
   if (std::fputs(trailer.c_str(), out) == EOF || std::fflush(out) != 0 ||
       ::fsync(::fileno(out)) != 0) {
-    return absl::ErrnoToStatus(errno, absl::StrCat("write ", path));
+    return PosixError(absl::StrCat("write ", path), errno);
   }
   return absl::OkStatus();
 }
@@ -156,7 +157,7 @@ class ExportFile final : public RecordSource {
   absl::Status Open(std::ifstream& in) const {
     in.open(path_, std::ios::binary);
     if (!in.is_open()) {
-      return absl::ErrnoToStatus(errno, absl::StrCat("open ", path_));
+      return PosixError(absl::StrCat("open ", path_), errno);
     }
     return absl::OkStatus();
   }
@@ -328,7 +329,7 @@ absl::Status ExportFile::Scan(RecordVisitor& visitor) {
     }
     RETURN_IF_ERROR(visited);
   }
-  if (in.bad()) return absl::ErrnoToStatus(errno, absl::StrCat("read ", path_));
+  if (in.bad()) return PosixError(absl::StrCat("read ", path_), errno);
   return Damaged("no trailer line: the export is incomplete", line);
 }
 
@@ -341,15 +342,15 @@ absl::StatusOr<MigrationStats> ExportToFile(RecordSource& source,
   const std::string temp = absl::StrCat(path, ".parley-tmp-", ::getpid());
   FilePtr out(std::fopen(temp.c_str(), "wb"));
   if (out == nullptr) {
-    return absl::ErrnoToStatus(errno, absl::StrCat("create ", temp));
+    return PosixError(absl::StrCat("create ", temp), errno);
   }
   MigrationStats stats;
   absl::Status status = WriteExport(source, out.get(), path, options, &stats);
   if (status.ok() && std::fclose(out.release()) != 0) {
-    status = absl::ErrnoToStatus(errno, absl::StrCat("write ", path));
+    status = PosixError(absl::StrCat("write ", path), errno);
   }
   if (status.ok() && std::rename(temp.c_str(), path.c_str()) != 0) {
-    status = absl::ErrnoToStatus(errno, absl::StrCat("rename to ", path));
+    status = PosixError(absl::StrCat("rename to ", path), errno);
   }
   if (!status.ok()) {
     out.reset();

@@ -1,6 +1,6 @@
 // Parley's export file: newline-delimited JSON, one line per record, in the
-// order Backend::Scan gives (so an export can be verified against a store
-// by a merge join, like a store).
+// order RecordStream::Scan gives (so an export can be verified against a
+// store by a merge join, like a store).
 //
 //   {"format":"parley-export","version":1,"created_at":"2025-12-04T10:11:12",
 //    "source":"scheme://bob:***@db/chat"}

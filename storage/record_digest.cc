@@ -21,28 +21,6 @@ const JsonValue* Messages(const absl::StatusOr<JsonValue>& object) {
 
 }  // namespace
 
-absl::string_view RecordKindName(RecordKind kind) {
-  switch (kind) {
-    case RecordKind::kProfile:
-      return "profile";
-    case RecordKind::kSubscription:
-      return "subscription";
-    case RecordKind::kConversation:
-      return "conversation";
-  }
-  return "record";
-}
-
-absl::StatusOr<RecordKind> ParseRecordKind(absl::string_view name) {
-  for (int k = 0; k < kRecordKinds; ++k) {
-    if (RecordKindName(static_cast<RecordKind>(k)) == name) {
-      return static_cast<RecordKind>(k);
-    }
-  }
-  return absl::InvalidArgumentError(
-      absl::StrCat("unknown record kind \"", name, "\""));
-}
-
 absl::StatusOr<std::string> CanonicalRecordJson(const Profile& profile) {
   ASSIGN_OR_RETURN(JsonValue object, ProfileToJson(profile));
   return WriteCompactJson(object);

@@ -23,17 +23,9 @@
 #include "absl/strings/string_view.h"
 #include "proto/records.pb.h"
 #include "storage/backend.h"
+#include "storage/record_kind.h"
 
 namespace parley {
-
-// The kinds of record a store holds, in the order Backend::Scan visits them.
-enum class RecordKind { kProfile = 0, kSubscription = 1, kConversation = 2 };
-inline constexpr int kRecordKinds = 3;
-
-// "profile", "subscription", "conversation" (the names OnBadRecord gets).
-absl::string_view RecordKindName(RecordKind kind);
-// Inverse of RecordKindName; InvalidArgument for another name.
-absl::StatusOr<RecordKind> ParseRecordKind(absl::string_view name);
 
 // The canonical text of a record. DataLoss (from record_json) when a payload
 // text of the record is not JSON.

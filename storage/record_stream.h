@@ -20,7 +20,10 @@
 
 namespace parley {
 
-// Counts of what a store holds (`parley info`).
+// Counts of what a store holds (`parley info`). The public StorageCounts
+// (api/storage.h) has the same fields and stays a type of its own, because
+// a public header includes nothing of storage/'s interfaces; Storage::Count is
+// the one place one becomes the other.
 struct StoreCounts {
   int64_t profiles = 0;
   int64_t subscriptions = 0;

@@ -30,16 +30,17 @@
 #include "absl/strings/str_join.h"
 #include "api/storage.h"
 #include "backends/builtin_backends.h"
+#include "backends/json/json_import.h"
+#include "backends/json/json_type.h"
 #include "backends/postgres/postgres_test_connection.h"
 #include "backends/postgres/postgres_test_store.h"
+#include "cli/workload.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "storage/backend.h"
 #include "storage/export_format.h"
 #include "storage/migrate.h"
 #include "storage/migrate_source.h"
-#include "backends/json/json_import.h"
-#include "backends/json/json_type.h"
 #include "storage/migrate_verify.h"
 #include "storage/progress.h"
 #include "storage/record_digest.h"
@@ -48,7 +49,6 @@
 #include "tests/fault_injecting_backend.h"
 #include "tests/status_matchers.h"
 #include "tests/temp_dir.h"
-#include "tests/workload.h"
 
 namespace parley {
 namespace testing {

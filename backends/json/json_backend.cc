@@ -11,7 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "backends/json/json_backend_internal.h"
-#include "backends/json/json_error.h"
+#include "storage/posix_error.h"
 #include "backends/json/json_store.h"
 #include "storage/record_by_record_stream.h"
 #include "storage/status_macros.h"
@@ -189,7 +189,7 @@ absl::StatusOr<std::unique_ptr<Backend>> OpenJsonBackend(
           absl::StrCat("open ", url.Redacted(), ": the path is not a folder"));
     }
   } else if (errno != ENOENT) {
-    return json_backend::PosixError(absl::StrCat("open ", url.Redacted()),
+    return PosixError(absl::StrCat("open ", url.Redacted()),
                                     errno);
   }
   return std::make_unique<json_backend::JsonBackend>(

@@ -17,7 +17,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
-#include "backends/json/json_error.h"
+#include "storage/posix_error.h"
 #include "backends/json/json_files_internal.h"
 #include "storage/status_macros.h"
 

@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "backends/json/json_layout.h"
 #include "backends/json/json_lock.h"
+#include "storage/posix_error.h"
 #include "storage/status_macros.h"
 
 namespace parley {
@@ -27,11 +28,11 @@ constexpr absl::string_view kStagingInfix = ".parley-staging-";
 constexpr absl::string_view kOldInfix = ".parley-old-";
 
 absl::Status FsError(const std::error_code& ec, absl::string_view context) {
-  return absl::ErrnoToStatus(ec.value(), context);
+  return PosixError(context, ec.value());
 }
 
 absl::Status Errno(absl::string_view context) {
-  return absl::ErrnoToStatus(errno, context);
+  return PosixError(context, errno);
 }
 
 // The parent folder of `path` ("." for a bare name) and its last component.
@@ -58,7 +59,7 @@ absl::Status SyncFolder(const std::string& path) {
   const int rc = ::fsync(fd);
   const int saved = errno;
   ::close(fd);
-  if (rc != 0) return absl::ErrnoToStatus(saved, absl::StrCat("fsync ", path));
+  if (rc != 0) return PosixError(absl::StrCat("fsync ", path), saved);
   return absl::OkStatus();
 }
 
@@ -204,7 +205,7 @@ absl::Status JsonStaging::Commit(bool sync) {
     const int saved = errno;
     ::close(fd);
     if (rc != 0) {
-      return absl::ErrnoToStatus(saved, absl::StrCat("syncfs ", staging_));
+      return PosixError(absl::StrCat("syncfs ", staging_), saved);
     }
   }
   std::string old_tree = staging_;  // where the old destination ends up

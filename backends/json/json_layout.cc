@@ -1,49 +1,10 @@
 #include "backends/json/json_layout.h"
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "storage/status_macros.h"
 
 namespace parley {
 namespace json_backend {
-namespace {
-
-// NAME_MAX on Linux file systems; the ".json" suffix makes some ids of this
-// length still too long, which the file system reports (InvalidArgument).
-constexpr size_t kMaxIdBytes = 255;
-
-}  // namespace
-
-absl::string_view KindName(RecordKind kind) {
-  switch (kind) {
-    case RecordKind::kConversation:
-      return "conversation";
-    case RecordKind::kProfile:
-      return "profile";
-    case RecordKind::kSubscription:
-      return "subscription";
-  }
-  return "record";
-}
-
-absl::Status ValidateRecordId(RecordKind kind, absl::string_view id) {
-  absl::string_view problem;
-  if (id.empty()) {
-    problem = "is empty";
-  } else if (id.size() > kMaxIdBytes) {
-    problem = "is longer than 255 bytes";
-  } else if (id[0] == '.') {
-    problem = "starts with '.'";
-  } else if (absl::StrContains(id, '/') || absl::StrContains(id, '\\') ||
-             absl::StrContains(id, absl::string_view("\0", 1))) {
-    problem = "contains '/', '\\' or NUL";
-  }
-  if (problem.empty()) return absl::OkStatus();
-  // The id itself is not shown: it is the kind of value a caller may have
-  // taken from untrusted input, and an over-long one would flood the log.
-  return absl::InvalidArgumentError(
-      absl::StrCat(KindName(kind), " id ", problem));
-}
 
 StoreLayout::StoreLayout(absl::string_view root) : root_(root) {
   while (root_.size() > 1 && root_.back() == '/') root_.pop_back();

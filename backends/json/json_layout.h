@@ -1,5 +1,6 @@
-// Where a JSON store keeps each record, and the checks on ids that name
-// files.
+// Where a JSON store keeps each record. The store checks each id with
+// ValidateRecordId (storage/record_id.h) first, so an id names a file inside
+// its folder.
 //
 // Conversations live in `<root>/conversations/`. Profiles and subscriptions
 // live in the nested folders the original module wrote
@@ -17,20 +18,10 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "backends/json/json_files.h"
+#include "storage/record_kind.h"
 
 namespace parley {
 namespace json_backend {
-
-enum class RecordKind { kConversation, kProfile, kSubscription };
-
-// "conversation", "profile", "subscription": for messages and lock hashing.
-absl::string_view KindName(RecordKind kind);
-
-// InvalidArgument, naming the kind, for an id that cannot name a file: empty,
-// ".", "..", starting with '.' (dot files are not records), containing '/',
-// '\\' or NUL, or longer than 255 bytes. The facade checks ids too; this is
-// the backstop that keeps a path inside its folder.
-absl::Status ValidateRecordId(RecordKind kind, absl::string_view id);
 
 class StoreLayout {
  public:

@@ -7,7 +7,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "backends/json/json_error.h"
+#include "storage/posix_error.h"
 
 namespace parley {
 namespace json_backend {

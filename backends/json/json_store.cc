@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "backends/json/json_records.h"
+#include "storage/record_id.h"
 #include "storage/record_json.h"
 #include "storage/status_macros.h"
 
@@ -16,7 +17,7 @@ namespace {
 
 absl::Status NotFound(RecordKind kind, absl::string_view id) {
   return absl::NotFoundError(
-      absl::StrCat(KindName(kind), " ", id, ": not found"));
+      absl::StrCat(RecordKindName(kind), " ", id, ": not found"));
 }
 
 // Takes the "messages" value out of a conversation object, leaving an empty
@@ -147,14 +148,14 @@ absl::StatusOr<std::optional<LockGuard>> JsonStore::LockExisting(
   // No folder, no records, and nothing may be created (not even the lock
   // file) by an operation that finds nothing to change.
   if (!RootExists()) return std::nullopt;
-  return lock_.LockRecord(KindName(kind), id);
+  return lock_.LockRecord(RecordKindName(kind), id);
 }
 
 absl::StatusOr<LockGuard> JsonStore::LockForWrite(Txn* txn, RecordKind kind,
                                                   absl::string_view id) {
   if (txn != nullptr) return LockGuard();
   RETURN_IF_ERROR(MakeFolders(layout_.root(), sync_, nullptr));
-  return lock_.LockRecord(KindName(kind), id);
+  return lock_.LockRecord(RecordKindName(kind), id);
 }
 
 absl::StatusOr<LockGuard> JsonStore::LockStore() {
@@ -589,7 +590,7 @@ absl::Status JsonStore::Scan(RecordVisitor& visitor) {
                           const absl::Status& read,
                           auto&& on_record) -> absl::Status {
     if (read.code() == absl::StatusCode::kDataLoss) {
-      return visitor.OnBadRecord(KindName(kind), id, read);
+      return visitor.OnBadRecord(RecordKindName(kind), id, read);
     }
     if (!read.ok()) return read;
     return on_record();

@@ -29,12 +29,6 @@ constexpr absl::Duration kRetryFor = absl::Seconds(60);
 constexpr absl::Duration kFirstBackoff = absl::Milliseconds(2);
 constexpr absl::Duration kMaxBackoff = absl::Milliseconds(200);
 
-enum class Txn {
-  kAutocommit,  // a single statement: atomic on its own
-  kRead,        // several reads that must see one snapshot
-  kWrite,       // writes: the write lock is taken at BEGIN
-};
-
 // What a backend and its transaction views share; owned by the outermost
 // backend.
 struct Shared {
@@ -90,17 +84,6 @@ absl::Status WithRetry(absl::FunctionRef<absl::Status()> attempt) {
     absl::SleepFor(backoff * absl::Uniform(jitter, 0.5, 1.5));
     backoff = std::min(backoff * 2, kMaxBackoff);
   }
-}
-
-// Passes the mutation's own error through unchanged (the contract of
-// Mutation), remembering it so that Run's context is not added to it.
-template <typename Record>
-auto Capture(Mutation<Record> mutate, std::optional<absl::Status>* error) {
-  return [mutate, error](Record& record) {
-    absl::Status status = mutate(record);
-    if (!status.ok()) *error = status;
-    return status;
-  };
 }
 
 // Backend, its RecordStream and its SchemaAdmin in one object: stream() and
@@ -163,17 +146,11 @@ class SqlBackend : public Backend, public RecordStream, public SchemaAdmin {
 
   absl::StatusOr<Conversation> UpdateConversation(
       absl::string_view id, Mutation<Conversation> mutate) override {
-    Conversation out;
-    std::optional<absl::Status> mutation_error;
-    absl::Status status = Run(
-        Txn::kWrite, ConversationContext("update", id), [&](SqlConnection& c) {
-          mutation_error.reset();
-          ASSIGN_OR_RETURN(out, records().UpdateConversation(
-                                    c, id, Capture(mutate, &mutation_error)));
-          return absl::OkStatus();
+    return RunMutation<Conversation>(
+        ConversationContext("update", id), mutate,
+        [&](SqlConnection& c, Mutation<Conversation> m) {
+          return records().UpdateConversation(c, id, m);
         });
-    if (!status.ok()) return mutation_error.value_or(status);
-    return out;
   }
 
   absl::StatusOr<int64_t> UpdateUserConversations(
@@ -181,7 +158,8 @@ class SqlBackend : public Backend, public RecordStream, public SchemaAdmin {
       absl::FunctionRef<bool(Conversation&)> mutate) override {
     int64_t out = 0;
     RETURN_IF_ERROR(
-        Run(Txn::kWrite, absl::StrCat("update conversations of user ", user_id),
+        Run(Plan::Kind::kWrite,
+            absl::StrCat("update conversations of user ", user_id),
             [&](SqlConnection& c) {
               ASSIGN_OR_RETURN(
                   out, records().UpdateUserConversations(c, user_id, mutate));
@@ -234,19 +212,11 @@ class SqlBackend : public Backend, public RecordStream, public SchemaAdmin {
 
   absl::StatusOr<Profile> UpdateProfile(absl::string_view user_id,
                                         Mutation<Profile> mutate) override {
-    Profile out;
-    std::optional<absl::Status> mutation_error;
-    absl::Status status =
-        Run(Txn::kWrite, absl::StrCat("update profile ", user_id),
-            [&](SqlConnection& c) {
-              mutation_error.reset();
-              ASSIGN_OR_RETURN(
-                  out, records().UpdateProfile(
-                           c, user_id, Capture(mutate, &mutation_error)));
-              return absl::OkStatus();
-            });
-    if (!status.ok()) return mutation_error.value_or(status);
-    return out;
+    return RunMutation<Profile>(absl::StrCat("update profile ", user_id),
+                                mutate,
+                                [&](SqlConnection& c, Mutation<Profile> m) {
+                                  return records().UpdateProfile(c, user_id, m);
+                                });
   }
 
   absl::Status PutSubscription(const Subscription& s) override {
@@ -268,37 +238,22 @@ class SqlBackend : public Backend, public RecordStream, public SchemaAdmin {
 
   absl::StatusOr<Subscription> UpdateSubscription(
       absl::string_view user_id, Mutation<Subscription> mutate) override {
-    Subscription out;
-    std::optional<absl::Status> mutation_error;
-    absl::Status status =
-        Run(Txn::kWrite, absl::StrCat("update subscription ", user_id),
-            [&](SqlConnection& c) {
-              mutation_error.reset();
-              ASSIGN_OR_RETURN(
-                  out, records().UpdateSubscription(
-                           c, user_id, Capture(mutate, &mutation_error)));
-              return absl::OkStatus();
-            });
-    if (!status.ok()) return mutation_error.value_or(status);
-    return out;
+    return RunMutation<Subscription>(
+        absl::StrCat("update subscription ", user_id), mutate,
+        [&](SqlConnection& c, Mutation<Subscription> m) {
+          return records().UpdateSubscription(c, user_id, m);
+        });
   }
 
   absl::StatusOr<std::optional<Subscription>> UpdateSubscriptionByStripeId(
       absl::string_view stripe_id, Mutation<Subscription> mutate) override {
-    std::optional<Subscription> out;
-    std::optional<absl::Status> mutation_error;
     // The Stripe id is an external identifier, not record content, but it
     // is left out of messages all the same.
-    absl::Status status = Run(
-        Txn::kWrite, "update subscription by stripe id", [&](SqlConnection& c) {
-          mutation_error.reset();
-          ASSIGN_OR_RETURN(out,
-                           records().UpdateSubscriptionByStripeId(
-                               c, stripe_id, Capture(mutate, &mutation_error)));
-          return absl::OkStatus();
+    return RunMutation<std::optional<Subscription>>(
+        "update subscription by stripe id", mutate,
+        [&](SqlConnection& c, Mutation<Subscription> m) {
+          return records().UpdateSubscriptionByStripeId(c, stripe_id, m);
         });
-    if (!status.ok()) return mutation_error.value_or(status);
-    return out;
   }
 
   absl::StatusOr<StoreCounts> Count() override {
@@ -317,7 +272,7 @@ class SqlBackend : public Backend, public RecordStream, public SchemaAdmin {
     std::optional<absl::Status> visitor_error;
     CapturingVisitor capture(visitor, &visited, &visitor_error);
     absl::Status status =
-        Run(Txn::kRead, "scan", [&](SqlConnection& c) -> absl::Status {
+        Run(Plan::Kind::kRead, "scan", [&](SqlConnection& c) -> absl::Status {
           if (visited) {
             return absl::AbortedError(
                 "scan: store busy after records were "
@@ -331,8 +286,8 @@ class SqlBackend : public Backend, public RecordStream, public SchemaAdmin {
 
   absl::StatusOr<SchemaStatus> GetSchemaStatus() override {
     SchemaStatus out;
-    RETURN_IF_ERROR(
-        RunUnchecked(Txn::kAutocommit, "schema status", [&](SqlConnection& c) {
+    RETURN_IF_ERROR(RunUnchecked(
+        Plan::Kind::kAutocommit, "schema status", [&](SqlConnection& c) {
           ASSIGN_OR_RETURN(out, ReadSchemaStatus(c, dialect()));
           return absl::OkStatus();
         }));
@@ -361,17 +316,18 @@ class SqlBackend : public Backend, public RecordStream, public SchemaAdmin {
   SchemaAdmin* schema_admin() override { return this; }
 
   absl::Status PutBatch(const RecordBatch& batch) override {
-    return Run(Txn::kWrite, BatchContext("save", batch), [&](SqlConnection& c) {
-      return shared_.batch.PutBatch(c, batch);
-    });
+    return Run(
+        Plan::Kind::kWrite, BatchContext("save", batch),
+        [&](SqlConnection& c) { return shared_.batch.PutBatch(c, batch); });
   }
 
   absl::StatusOr<RecordBatch> GetBatch(const RecordIds& ids) override {
     RecordBatch out;
-    RETURN_IF_ERROR(Run(Txn::kRead, IdsContext(ids), [&](SqlConnection& c) {
-      ASSIGN_OR_RETURN(out, shared_.batch.GetBatch(c, ids));
-      return absl::OkStatus();
-    }));
+    RETURN_IF_ERROR(
+        Run(Plan::Kind::kRead, IdsContext(ids), [&](SqlConnection& c) {
+          ASSIGN_OR_RETURN(out, shared_.batch.GetBatch(c, ids));
+          return absl::OkStatus();
+        }));
     return out;
   }
 
@@ -451,16 +407,45 @@ class SqlBackend : public Backend, public RecordStream, public SchemaAdmin {
 
   absl::Status CheckSchema();
 
-  // Runs `fn` as one transaction of kind `txn` (or, in a view, inside the
+  // Runs `fn` as one transaction of `kind` (or, in a view, inside the
   // view's transaction), retrying busy failures. Errors other than NotFound
   // gain `context`.
-  absl::Status Run(Txn txn, absl::string_view context,
+  absl::Status Run(Plan::Kind kind, absl::string_view context,
                    absl::FunctionRef<absl::Status(SqlConnection&)> fn) {
     RETURN_IF_ERROR(CheckSchema());
-    return RunUnchecked(txn, context, fn);
+    return RunUnchecked(kind, context, fn);
   }
-  absl::Status RunUnchecked(Txn txn, absl::string_view context,
+  absl::Status RunUnchecked(Plan::Kind kind, absl::string_view context,
                             absl::FunctionRef<absl::Status(SqlConnection&)> fn);
+  // One attempt, without retry, of `fn` as a transaction of `kind` outside a
+  // view: a write in the group commit when writes are grouped, else on a
+  // pooled connection.
+  absl::Status Attempt(Plan::Kind kind,
+                       absl::FunctionRef<absl::Status(SqlConnection&)> fn);
+
+  // Runs `update` (a SqlRecords Update* call) with `mutate` as one write
+  // transaction, as Run does. A failure of `mutate` itself is returned
+  // unchanged (the contract of Mutation), without `context`.
+  // `update`: absl::StatusOr<Out>(SqlConnection&, Mutation<Record>).
+  template <typename Out, typename Record, typename Update>
+  absl::StatusOr<Out> RunMutation(absl::string_view context,
+                                  Mutation<Record> mutate, Update update) {
+    Out out;
+    std::optional<absl::Status> mutation_error;
+    auto captured = [&](Record& record) {
+      absl::Status status = mutate(record);
+      if (!status.ok()) mutation_error = status;
+      return status;
+    };
+    absl::Status status =
+        Run(Plan::Kind::kWrite, context, [&](SqlConnection& c) {
+          mutation_error.reset();
+          ASSIGN_OR_RETURN(out, update(c, captured));
+          return absl::OkStatus();
+        });
+    if (!status.ok()) return mutation_error.value_or(status);
+    return out;
+  }
 
   // Runs `op`, giving it a PlanRun that runs each plan it builds as one
   // transaction: in a view, on the view's connection; else in the plan
@@ -483,28 +468,30 @@ class SqlBackend : public Backend, public RecordStream, public SchemaAdmin {
 };
 
 absl::Status SqlBackend::RunUnchecked(
-    Txn txn, absl::string_view context,
+    Plan::Kind kind, absl::string_view context,
     absl::FunctionRef<absl::Status(SqlConnection&)> fn) {
-  absl::Status status;
-  if (pinned_ != nullptr) {
-    status = fn(*pinned_);
-  } else if (txn == Txn::kWrite && shared_.group_commit != nullptr) {
-    status = WithRetry(
-        [&]() { return shared_.group_commit->Run(*shared_.source, fn); });
-  } else {
-    status = WithRetry([&]() -> absl::Status {
-      ASSIGN_OR_RETURN(SqlConnectionLease lease, shared_.source->Acquire());
-      if (txn == Txn::kAutocommit) return fn(*lease);
-      RETURN_IF_ERROR(lease->Begin(txn == Txn::kWrite
-                                       ? TransactionMode::kWrite
-                                       : TransactionMode::kRead));
-      // On error the lease rolls the transaction back as it is returned.
-      RETURN_IF_ERROR(fn(*lease));
-      return lease->Commit();
-    });
-  }
+  absl::Status status = pinned_ != nullptr
+                            ? fn(*pinned_)
+                            : WithRetry([&]() { return Attempt(kind, fn); });
   if (status.ok() || absl::IsNotFound(status)) return status;
   return Annotate(status, context);
+}
+
+absl::Status SqlBackend::Attempt(
+    Plan::Kind kind, absl::FunctionRef<absl::Status(SqlConnection&)> fn) {
+  if (kind == Plan::Kind::kWrite && shared_.group_commit != nullptr) {
+    return shared_.group_commit->Run(*shared_.source, fn);
+  }
+  ASSIGN_OR_RETURN(SqlConnectionLease lease, shared_.source->Acquire());
+  if (kind == Plan::Kind::kAutocommit) return fn(*lease);
+  // TransactionMode (sql_connection.h) is what BEGIN takes, so it has no
+  // autocommit kind: that is a statement run outside BEGIN.
+  RETURN_IF_ERROR(lease->Begin(kind == Plan::Kind::kWrite
+                                   ? TransactionMode::kWrite
+                                   : TransactionMode::kRead));
+  // On error the lease rolls the transaction back as it is returned.
+  RETURN_IF_ERROR(fn(*lease));
+  return lease->Commit();
 }
 
 absl::StatusOr<PlanChanges> SqlBackend::RunPlan(const Plan& plan,
@@ -516,24 +503,10 @@ absl::StatusOr<PlanChanges> SqlBackend::RunPlan(const Plan& plan,
       ASSIGN_OR_RETURN(out, shared_.runner->Run(plan, reader));
       return absl::OkStatus();
     }
-    if (plan.kind() == Plan::Kind::kWrite && shared_.group_commit != nullptr) {
-      return shared_.group_commit->Run(
-          *shared_.source, [&](SqlConnection& c) -> absl::Status {
-            ASSIGN_OR_RETURN(out, RunPlanOn(c, plan, reader));
-            return absl::OkStatus();
-          });
-    }
-    ASSIGN_OR_RETURN(SqlConnectionLease lease, shared_.source->Acquire());
-    if (plan.kind() == Plan::Kind::kAutocommit) {
-      ASSIGN_OR_RETURN(out, RunPlanOn(*lease, plan, reader));
+    return Attempt(plan.kind(), [&](SqlConnection& c) -> absl::Status {
+      ASSIGN_OR_RETURN(out, RunPlanOn(c, plan, reader));
       return absl::OkStatus();
-    }
-    RETURN_IF_ERROR(lease->Begin(plan.kind() == Plan::Kind::kWrite
-                                     ? TransactionMode::kWrite
-                                     : TransactionMode::kRead));
-    // On error the lease rolls the transaction back as it is returned.
-    ASSIGN_OR_RETURN(out, RunPlanOn(*lease, plan, reader));
-    return lease->Commit();
+    });
   }));
   return out;
 }

@@ -1,6 +1,6 @@
-// BulkBackend's operations (storage/backend.h) as multi-row statements on
-// one connection, without transaction control: SqlBackend wraps each call in
-// the transaction it needs.
+// RecordStream's operations (storage/record_stream.h) as multi-row
+// statements on one connection, without transaction control: SqlBackend
+// wraps each call in the transaction it needs.
 //
 // Writes are INSERT ... VALUES (...), (...), ... ON CONFLICT (...) DO UPDATE,
 // the statement both dialects share; reads are SELECT ... WHERE id IN (...).
@@ -26,10 +26,10 @@ class SqlBatchRecords {
  public:
   explicit SqlBatchRecords(const SqlDialect& dialect) : dialect_(dialect) {}
 
-  // As BulkBackend::PutBatch. REQUIRES a write transaction on `c`.
+  // As RecordStream::PutBatch. REQUIRES a write transaction on `c`.
   absl::Status PutBatch(SqlConnection& c, const RecordBatch& batch) const;
 
-  // As BulkBackend::GetBatch. REQUIRES a transaction on `c` (its statements
+  // As RecordStream::GetBatch. REQUIRES a transaction on `c` (its statements
   // must see one snapshot).
   absl::StatusOr<RecordBatch> GetBatch(SqlConnection& c,
                                        const RecordIds& ids) const;

@@ -28,6 +28,8 @@ namespace sql {
 
 class Plan {
  public:
+  // The transaction a plan runs in; SqlBackend runs its other work (a
+  // function given the connection) in the same three kinds.
   enum class Kind {
     // One statement, atomic on its own.
     kAutocommit,

@@ -1,4 +1,4 @@
-#include "tests/workload.h"
+#include "cli/workload.h"
 
 #include <array>
 #include <cstdint>
