@@ -40,11 +40,11 @@
 #include "bench/raw_libpq.h"
 #include "bench/raw_sql.h"
 #include "bench/raw_sqlite.h"
+#include "cli/workload.h"
 #include "storage/migrate.h"
 #include "storage/migrate_source.h"
 #include "storage/migrate_verify.h"
 #include "storage/url.h"
-#include "tests/workload.h"
 
 ABSL_FLAG(std::string, backend, "all",
           "all, or a comma-separated list of json, sqlite, postgresql");

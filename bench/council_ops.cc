@@ -303,7 +303,7 @@ Script BuildPhase(Phase phase, const Workload& w) {
     const std::string user_id = w.UserId(u);
     switch (phase) {
       case Phase::kLoad: {
-        // As LoadUsers (tests/workload.h), call for call.
+        // As LoadUsers (cli/workload.h), call for call.
         Op profile =
             MakeOp(OpKind::kCreateUserProfile, "", user_id, w.Email(u));
         profile.text2 = w.ProfileJson(u);

@@ -16,7 +16,7 @@
 #include "absl/status/status.h"
 #include "api/async_storage.h"
 #include "api/storage.h"
-#include "tests/workload.h"
+#include "cli/workload.h"
 
 namespace parley {
 namespace bench {

@@ -10,8 +10,8 @@
 #include "absl/flags/parse.h"
 #include "absl/status/status.h"
 #include "bench/migrate_compare.h"
+#include "cli/workload.h"
 #include "storage/status_macros.h"
-#include "tests/workload.h"
 
 ABSL_FLAG(int, users, 200, "U: users (WORKLOAD.md: 200)");
 ABSL_FLAG(int, conversations, 10, "C: conversations per user");

@@ -22,12 +22,12 @@
 #include "api/storage.h"
 #include "backends/builtin_backends.h"
 #include "bench/raw_libpq.h"
+#include "cli/workload.h"
 #include "storage/backend_registry.h"
 #include "storage/migrate.h"
 #include "storage/migrate_source.h"
 #include "storage/migrate_verify.h"
 #include "storage/status_macros.h"
-#include "tests/workload.h"
 
 namespace parley {
 namespace bench {

@@ -24,7 +24,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "tests/workload.h"
+#include "cli/workload.h"
 
 namespace parley {
 namespace bench {
