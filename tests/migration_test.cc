@@ -865,6 +865,38 @@ TEST(RecordStreamTest, LargeBatchesAreSplitAndReadBackWhole) {
   }
 }
 
+// A rerun of a large batch (PostgreSQL loads its messages with COPY) means
+// what per-record puts mean: each conversation's messages are replaced,
+// also by fewer, and texts with COPY's special bytes come back unchanged.
+TEST(RecordStreamTest, LargeBatchRerunsReplaceMessages) {
+  for (const auto& [name, url] : FreshStores("bulk_rerun")) {
+    SCOPED_TRACE(name);
+    ASSERT_OK_AND_ASSIGN(std::unique_ptr<Backend> backend,
+                         OpenBackend(Url(url), BackendOptions()));
+    RecordBatch first;
+    RecordBatch second;
+    for (int i = 0; i < 100; ++i) {
+      const std::string id = absl::StrCat("conv-", i);
+      first.conversations.push_back(TestConversation(id, "u", 5));
+      Conversation c = TestConversation(id, "u", 3);
+      c.mutable_messages(0)->set_content(
+          absl::StrCat("tab\there\\ \\N \t\n\r \u00ff ", i));
+      second.conversations.push_back(c);
+    }
+    ASSERT_THAT(backend->stream().PutBatch(first), IsOk());
+    ASSERT_THAT(backend->stream().PutBatch(second), IsOk());
+    RecordIds ids;
+    for (const Conversation& c : second.conversations) {
+      ids.conversations.push_back(c.id());
+    }
+    ASSERT_OK_AND_ASSIGN(RecordBatch got, backend->stream().GetBatch(ids));
+    EXPECT_EQ(Texts(got.conversations), Texts(second.conversations));
+    ASSERT_OK_AND_ASSIGN(StoreCounts counts, backend->stream().Count());
+    EXPECT_EQ(counts.conversations, 100);
+    EXPECT_EQ(counts.messages, 300);
+  }
+}
+
 TEST(ProgressMeterTest, SilentWhenDisabledAndRateLimitedWhenEnabled) {
   std::FILE* out = std::tmpfile();
   ASSERT_NE(out, nullptr);

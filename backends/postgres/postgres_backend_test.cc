@@ -1,6 +1,7 @@
 #include "backends/postgres/postgres_backend.h"
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -15,6 +16,7 @@
 #include "gtest/gtest.h"
 #include "proto/records.pb.h"
 #include "storage/backend.h"
+#include "storage/record_stream.h"
 #include "storage/url.h"
 #include "tests/status_matchers.h"
 
@@ -147,6 +149,35 @@ TEST(PostgresBackendTest, FailedTransactionLeavesNoTrace) {
               StatusIs(absl::StatusCode::kCancelled, "changed my mind"));
   EXPECT_THAT(backend->GetConversation("gone"),
               IsOkAndHolds(::testing::Eq(std::nullopt)));
+}
+
+// A bulk write large enough for COPY works behind PgBouncer in transaction
+// mode (the COPY runs inside PutBatch's transaction, on one server
+// connection), and a rerun replaces what it wrote.
+TEST(PostgresBackendTest, BulkCopyWorksThroughPgBouncerTransactionMode) {
+  absl::StatusOr<std::string> url =
+      NewPgBouncerTestStore(PgBouncerMode::kTransaction);
+  if (absl::IsFailedPrecondition(url.status())) {
+    GTEST_SKIP() << url.status();
+  }
+  ASSERT_THAT(url.status(), IsOk());
+  ASSERT_OK_AND_ASSIGN(auto backend, Open(*url));
+  for (int messages : {40, 35}) {
+    RecordBatch batch;
+    Conversation c = RichConversation("bulk");
+    c.clear_messages();
+    for (int i = 0; i < messages; ++i) {
+      *c.add_messages() = UserMessage(absl::StrCat("m\t\\", i, "\n"));
+    }
+    batch.conversations.push_back(c);
+    ASSERT_THAT(backend->stream().PutBatch(batch), IsOk());
+    ASSERT_OK_AND_ASSIGN(std::optional<Conversation> got,
+                         backend->GetConversation("bulk"));
+    ASSERT_TRUE(got.has_value());
+    ASSERT_EQ(got->messages_size(), messages);
+    EXPECT_EQ(got->messages(messages - 1).content(),
+              absl::StrCat("m\t\\", messages - 1, "\n"));
+  }
 }
 
 TEST(PostgresBackendTest, WrongPasswordFailsWithoutShowingIt) {

@@ -106,8 +106,19 @@ TEST_F(PostgresConnectionTest, CopyRowsStoresEveryValueAsAnInsertWould) {
   // text is not NULL), non-ASCII, and a text past the copy's chunk size.
   std::string ascii;
   for (int b = 1; b < 128; ++b) ascii.push_back(static_cast<char>(b));
+  // Bytes 128-255 exist in a UTF-8 database only inside characters: every
+  // one of them as a lead or continuation byte (U+0080-U+07FF covers
+  // 0xC2-0xDF and 0x80-0xBF; U+0800 and up the rest of the lead bytes).
+  std::string high;
+  for (int cp = 0x80; cp < 0x800; ++cp) {
+    high.push_back(static_cast<char>(0xC0 | (cp >> 6)));
+    high.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  }
+  high += "\xE0\xA0\x80\xED\x9F\xBF\xEF\xBF\xBD";
+  high += "\xF0\x90\x80\x80\xF4\x8F\xBF\xBF";
   const std::vector<std::string> texts = {
       ascii,
+      high,
       "\\N",
       "a\tb\nc\rd\\e\\\\",
       "h\xC3\xA9llo \xF0\x9F\x98\x80",
