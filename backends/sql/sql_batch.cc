@@ -102,6 +102,20 @@ size_t BoundBytes(const SqlParams& params) {
   return n;
 }
 
+// Appends the values of `row` to `values`; Internal when it does not hold
+// the `per_row` values of its statement's columns.
+absl::Status AppendRow(const SqlParams& row, int per_row,
+                       std::vector<SqlValue>* values) {
+  const absl::Span<const SqlValue> span = row.span();
+  if (static_cast<int>(span.size()) != per_row) {
+    return absl::InternalError(absl::StrCat("batch write: a row has ",
+                                            span.size(), " values for ",
+                                            per_row, " columns"));
+  }
+  values->insert(values->end(), span.begin(), span.end());
+  return absl::OkStatus();
+}
+
 // Inserts `rows` with `statement`, as few statements as the limits allow.
 absl::Status InsertRows(SqlConnection& c, const SqlDialect& d,
                         const RowStatement& statement,
@@ -120,13 +134,7 @@ absl::Status InsertRows(SqlConnection& c, const SqlDialect& d,
     }
     values.clear();
     for (int k = 0; k < n; ++k) {
-      const absl::Span<const SqlValue> row = rows[i + k].span();
-      if (static_cast<int>(row.size()) != statement.per_row) {
-        return absl::InternalError(absl::StrCat("batch insert: a row has ",
-                                                row.size(), " values for ",
-                                                statement.per_row, " columns"));
-      }
-      values.insert(values.end(), row.begin(), row.end());
+      RETURN_IF_ERROR(AppendRow(rows[i + k], statement.per_row, &values));
     }
     RETURN_IF_ERROR(c.Execute(statement.Sql(d, n), values).status());
     i += n;
@@ -164,13 +172,7 @@ absl::Status CopyRows(SqlConnection& c, const SqlDialect& d,
   for (size_t i = 0; i < rows.size(); i += rows_per_copy) {
     values.clear();
     for (size_t k = i; k < std::min(rows.size(), i + rows_per_copy); ++k) {
-      const absl::Span<const SqlValue> row = rows[k].span();
-      if (static_cast<int>(row.size()) != per_row) {
-        return absl::InternalError(absl::StrCat("batch copy: a row has ",
-                                                row.size(), " values for ",
-                                                per_row));
-      }
-      values.insert(values.end(), row.begin(), row.end());
+      RETURN_IF_ERROR(AppendRow(rows[k], per_row, &values));
       if (with_now) values.push_back(SqlValue::Text(now));
     }
     RETURN_IF_ERROR(c.CopyRows(table, columns, column_count, values));
