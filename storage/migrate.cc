@@ -1,14 +1,18 @@
 #include "storage/migrate.h"
 
 #include <algorithm>
+#include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "storage/backend_type.h"
+#include "storage/executor.h"
 #include "storage/record_digest.h"
 #include "storage/status_macros.h"
 #include "storage/status_util.h"
@@ -41,11 +45,132 @@ std::vector<std::string>& IdsOf(RecordIds& ids, RecordKind kind) {
   return ids.conversations;
 }
 
-// Handles the source records a batch at a time: reads the destination's
-// records of the batch's ids in one RecordStream::GetBatch, compares, and
-// writes the absent or different ones in one PutBatch. A batch holds records
-// of one kind (Scan gives the kinds in turn), so each kind's time and each
-// error's context is that kind's.
+// A record that cannot be put in canonical form (Outcome::kBad).
+struct Rejected {
+  std::string id;
+  absl::Status status;
+};
+
+// What became of one record of a batch.
+enum class Outcome : uint8_t { kUnchanged, kAdded, kUpdated, kBad };
+
+// A batch of source records of one kind, in scan order, on its way to the
+// destination: gathered by the scan, written by the writer thread, then
+// counted by the scan.
+struct Batch {
+  RecordKind kind = RecordKind::kProfile;
+  RecordBatch records;
+  std::vector<int64_t> messages;  // per record
+  // Filled by PrepareBatch.
+  std::vector<std::string> texts;  // canonical, per record ("" when bad)
+  RecordIds ids;                   // of the records that are not bad
+  std::vector<Rejected> bad;       // the records with Outcome::kBad
+  // Filled by PrepareBatch, then by WriteBatch.
+  std::vector<Outcome> outcomes;  // per record
+  absl::Status status;  // the writer failed: nothing of the batch counts
+};
+
+// The scan's half of a batch, before it goes to the writer: puts each record
+// in canonical form (a record that cannot be is bad: an error, or with
+// skip_bad an Outcome::kBad) and lists the ids of the others.
+template <typename Record>
+absl::Status PrepareBatch(bool skip_bad, const std::vector<Record>& records,
+                          Batch& batch) {
+  const RecordKind kind = batch.kind;
+  batch.outcomes.assign(records.size(), Outcome::kUnchanged);
+  batch.texts.resize(records.size());
+  std::vector<std::string>& kind_ids = IdsOf(batch.ids, kind);
+  kind_ids.reserve(records.size());
+  for (size_t i = 0; i < records.size(); ++i) {
+    absl::StatusOr<std::string> text = CanonicalRecordJson(records[i]);
+    if (!text.ok()) {
+      absl::Status status =
+          Annotate(text.status(),
+                   absl::StrCat(RecordKindName(kind), " ", IdOf(records[i])));
+      if (!skip_bad) return status;
+      batch.outcomes[i] = Outcome::kBad;
+      batch.bad.push_back({std::string(IdOf(records[i])), std::move(status)});
+      continue;
+    }
+    batch.texts[i] = *std::move(text);
+    kind_ids.push_back(IdOf(records[i]));
+  }
+  return absl::OkStatus();
+}
+
+// The writer's half: reads the destination's records of the batch's ids in
+// one RecordStream::GetBatch, compares, and writes the absent or different
+// ones in one PutBatch.
+template <typename Record>
+absl::Status WriteBatch(RecordStream& destination, std::vector<Record>& records,
+                        Batch& batch) {
+  const std::vector<std::string>& kind_ids = IdsOf(batch.ids, batch.kind);
+  if (kind_ids.empty()) return absl::OkStatus();
+  // "conversations a ... z": what a batch's errors name.
+  const std::string what = absl::StrCat(
+      kind_ids.size(), " ", RecordKindName(batch.kind), "s (", kind_ids.front(),
+      kind_ids.size() > 1 ? absl::StrCat(" ... ", kind_ids.back()) : "", ")");
+  absl::StatusOr<RecordBatch> existing = destination.GetBatch(batch.ids);
+  if (!existing.ok()) {
+    return Annotate(existing.status(),
+                    absl::StrCat("read ", what, " in the destination"));
+  }
+  // A destination record that cannot be put in canonical form is different
+  // by definition: the source's replaces it.
+  absl::flat_hash_map<std::string, std::string> old;
+  for (const Record& r : RecordsOf(*existing, &records.front())) {
+    absl::StatusOr<std::string> text = CanonicalRecordJson(r);
+    old[IdOf(r)] = text.ok() ? *std::move(text) : std::string();
+  }
+  RecordBatch writes;
+  std::vector<Record>& to_write = RecordsOf(writes, &records.front());
+  for (size_t i = 0; i < records.size(); ++i) {
+    if (batch.outcomes[i] == Outcome::kBad) continue;
+    auto it = old.find(IdOf(records[i]));
+    if (it != old.end() && !it->second.empty() &&
+        it->second == batch.texts[i]) {
+      continue;
+    }
+    batch.outcomes[i] = it == old.end() ? Outcome::kAdded : Outcome::kUpdated;
+    to_write.push_back(std::move(records[i]));
+  }
+  if (to_write.empty()) return absl::OkStatus();
+  return Annotate(destination.PutBatch(writes),
+                  absl::StrCat("write ", what, " to the destination"));
+}
+
+// Runs `step` on the batch's records, whichever kind they are.
+template <typename Step>
+auto OnRecords(Batch& batch, Step step) {
+  switch (batch.kind) {
+    case RecordKind::kProfile:
+      return step(batch.records.profiles);
+    case RecordKind::kSubscription:
+      return step(batch.records.subscriptions);
+    case RecordKind::kConversation:
+      break;
+  }
+  return step(batch.records.conversations);
+}
+
+ExecutorOptions WriterOptions() {
+  ExecutorOptions options;
+  options.workers = 1;
+  options.max_queued = 1;
+  return options;
+}
+
+// Copies the source records a batch at a time. A batch holds records of one
+// kind (Scan gives the kinds in turn), so each kind's time and each error's
+// context is that kind's.
+//
+// Reading and writing overlap: while the writer thread writes one batch
+// (the destination's round trips and its work), the scan reads the next and
+// puts it in canonical form; a batch is counted (stats, progress, the test
+// hook) on the scan's thread once it is written. At most two batches are in
+// memory: the one being written and the one being gathered. A kind's time
+// includes writing its last batch (the scan waits for it before the next
+// kind).
 class CopyVisitor final : public RecordVisitor {
  public:
   CopyVisitor(Backend& destination, const MigrateOptions& options,
@@ -55,6 +180,9 @@ class CopyVisitor final : public RecordVisitor {
         batch_size_(std::max<int64_t>(options.batch_size, 1)),
         stats_(stats),
         timer_(stats) {}
+
+  // Waits for a batch still being written when the scan failed.
+  ~CopyVisitor() override { Wait().IgnoreError(); }
 
   absl::Status OnProfile(const Profile& profile) override {
     return Add(RecordKind::kProfile, profile, 0);
@@ -69,8 +197,7 @@ class CopyVisitor final : public RecordVisitor {
   absl::Status OnBadRecord(absl::string_view kind, absl::string_view id,
                            const absl::Status& status) override {
     ASSIGN_OR_RETURN(RecordKind parsed, ParseRecordKind(kind));
-    if (parsed != kind_) RETURN_IF_ERROR(Flush());
-    timer_.Enter(parsed);
+    RETURN_IF_ERROR(Enter(parsed));
     RETURN_IF_ERROR(Bad(parsed, id, status));
     return Done();
   }
@@ -78,6 +205,7 @@ class CopyVisitor final : public RecordVisitor {
   // Writes what is still pending; call once the scan is over.
   absl::Status Finish() {
     RETURN_IF_ERROR(Flush());
+    RETURN_IF_ERROR(Wait());
     timer_.Finish();
     if (options_.on_progress) options_.on_progress(done_);
     return absl::OkStatus();
@@ -102,95 +230,83 @@ class CopyVisitor final : public RecordVisitor {
     return absl::OkStatus();
   }
 
+  // Starts the records of `kind`: a batch of another kind is written and
+  // counted first.
+  absl::Status Enter(RecordKind kind) {
+    if (kind != gathering_.kind) {
+      RETURN_IF_ERROR(Flush());
+      RETURN_IF_ERROR(Wait());
+      gathering_.kind = kind;
+    }
+    timer_.Enter(kind);
+    return absl::OkStatus();
+  }
+
   template <typename Record>
   absl::Status Add(RecordKind kind, const Record& record, int64_t messages) {
-    if (kind != kind_) RETURN_IF_ERROR(Flush());
-    kind_ = kind;
-    timer_.Enter(kind);
-    absl::StatusOr<std::string> text = CanonicalRecordJson(record);
-    if (!text.ok()) {
-      RETURN_IF_ERROR(
-          Bad(kind, IdOf(record),
-              Annotate(text.status(),
-                       absl::StrCat(RecordKindName(kind), " ", IdOf(record)))));
-      return Done();
+    RETURN_IF_ERROR(Enter(kind));
+    RecordsOf(gathering_.records, &record).push_back(record);
+    gathering_.messages.push_back(messages);
+    if (static_cast<int64_t>(gathering_.messages.size()) >= batch_size_) {
+      return Flush();
     }
-    ++stats_->of(kind).read;
-    stats_->messages_read += messages;
-    RecordsOf(pending_, &record).push_back(record);
-    texts_.push_back(*std::move(text));
-    messages_.push_back(messages);
-    if (static_cast<int64_t>(texts_.size()) >= batch_size_) return Flush();
     return absl::OkStatus();
   }
 
+  // Prepares the batch gathered so far and hands it to the writer, once the
+  // one before it is written and counted.
   absl::Status Flush() {
-    if (texts_.empty()) return absl::OkStatus();
-    switch (kind_) {
-      case RecordKind::kProfile:
-        RETURN_IF_ERROR(FlushKind(pending_.profiles));
-        break;
-      case RecordKind::kSubscription:
-        RETURN_IF_ERROR(FlushKind(pending_.subscriptions));
-        break;
-      case RecordKind::kConversation:
-        RETURN_IF_ERROR(FlushKind(pending_.conversations));
-        break;
+    if (gathering_.messages.empty()) return absl::OkStatus();
+    RETURN_IF_ERROR(OnRecords(gathering_, [&](const auto& records) {
+      return PrepareBatch(options_.skip_bad, records, gathering_);
+    }));
+    RETURN_IF_ERROR(Wait());
+    writing_ = std::make_unique<Batch>(std::move(gathering_));
+    gathering_ = Batch();
+    gathering_.kind = writing_->kind;
+    written_.emplace();
+    Batch& batch = *writing_;
+    absl::Notification& written = *written_;
+    RecordStream& destination = destination_;
+    absl::Status queued =
+        writer_.Submit(Executor::Lane::kRead, [&destination, &batch, &written] {
+          batch.status = OnRecords(batch, [&](auto& records) {
+            return WriteBatch(destination, records, batch);
+          });
+          written.Notify();
+        });
+    if (!queued.ok()) {  // never: one task at a time on a running executor
+      written_.reset();
+      writing_.reset();
+      return queued;
     }
-    pending_ = RecordBatch();
-    texts_.clear();
-    messages_.clear();
     return absl::OkStatus();
   }
 
-  template <typename Record>
-  absl::Status FlushKind(const std::vector<Record>& records) {
-    // "conversations a ... z": what a batch's errors name.
-    const std::string what = absl::StrCat(
-        records.size(), " ", RecordKindName(kind_), "s (",
-        IdOf(records.front()),
-        records.size() > 1 ? absl::StrCat(" ... ", IdOf(records.back())) : "",
-        ")");
-    RecordIds ids;
-    std::vector<std::string>& kind_ids = IdsOf(ids, kind_);
-    kind_ids.reserve(records.size());
-    for (const Record& r : records) kind_ids.push_back(IdOf(r));
-    absl::StatusOr<RecordBatch> existing = destination_.GetBatch(ids);
-    if (!existing.ok()) {
-      return Annotate(existing.status(),
-                      absl::StrCat("read ", what, " in the destination"));
-    }
-    // A destination record that cannot be put in canonical form is
-    // different by definition: the source's replaces it.
-    absl::flat_hash_map<std::string, std::string> old;
-    for (const Record& r : RecordsOf(*existing, &records.front())) {
-      absl::StatusOr<std::string> text = CanonicalRecordJson(r);
-      old[IdOf(r)] = text.ok() ? *std::move(text) : std::string();
-    }
-    RecordBatch writes;
-    std::vector<Record>& to_write = RecordsOf(writes, &records.front());
-    // 0 unchanged, 1 added, 2 updated.
-    std::vector<int> outcome(records.size(), 0);
-    for (size_t i = 0; i < records.size(); ++i) {
-      auto it = old.find(IdOf(records[i]));
-      if (it != old.end() && !it->second.empty() && it->second == texts_[i]) {
+  // Waits for the batch being written, if any, and counts it.
+  absl::Status Wait() {
+    if (!written_.has_value()) return absl::OkStatus();
+    written_->WaitForNotification();
+    written_.reset();
+    std::unique_ptr<Batch> batch = std::move(writing_);
+    RETURN_IF_ERROR(batch->status);
+    KindStats& stats = stats_->of(batch->kind);
+    auto bad = batch->bad.begin();
+    for (size_t i = 0; i < batch->outcomes.size(); ++i) {
+      const Outcome outcome = batch->outcomes[i];
+      if (outcome == Outcome::kBad) {
+        RETURN_IF_ERROR(Bad(batch->kind, bad->id, bad->status));
+        ++bad;
+        RETURN_IF_ERROR(Done());
         continue;
       }
-      outcome[i] = it == old.end() ? 1 : 2;
-      to_write.push_back(records[i]);
-    }
-    if (!to_write.empty()) {
-      RETURN_IF_ERROR(
-          Annotate(destination_.PutBatch(writes),
-                   absl::StrCat("write ", what, " to the destination")));
-    }
-    KindStats& stats = stats_->of(kind_);
-    for (size_t i = 0; i < records.size(); ++i) {
-      if (outcome[i] == 0) {
+      ++stats.read;
+      stats_->messages_read += batch->messages[i];
+      if (outcome == Outcome::kUnchanged) {
         ++stats.unchanged;
       } else {
-        ++(outcome[i] == 1 ? stats.added : stats.updated);
-        stats_->messages_written += messages_[i];
+        ++(outcome == Outcome::kAdded ? stats.added : stats.updated);
+        stats_->messages_written += batch->messages[i];
       }
       RETURN_IF_ERROR(Done());
     }
@@ -203,12 +319,12 @@ class CopyVisitor final : public RecordVisitor {
   MigrationStats* const stats_;
   KindTimer timer_;
   int64_t done_ = 0;
-  // The batch being gathered: records of kind_, their canonical texts and
-  // message counts, in scan order.
-  RecordKind kind_ = RecordKind::kProfile;
-  RecordBatch pending_;
-  std::vector<std::string> texts_;
-  std::vector<int64_t> messages_;
+  Batch gathering_;  // the scan adds to it
+  // The batch on the writer thread, and its end.
+  std::unique_ptr<Batch> writing_;
+  std::optional<absl::Notification> written_;
+  // Declared last: destroyed (its thread joined) first.
+  Executor writer_{WriterOptions()};
 };
 
 // The import through the destination backend's staging store
