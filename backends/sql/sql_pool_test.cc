@@ -97,6 +97,30 @@ class SqlConnectionPoolTest : public ::testing::TestWithParam<IdleOrder> {
     };
   }
 
+  // `threads` threads each making `calls` Acquire calls on `pool`: how many
+  // calls failed, shared a connection, or saw more than `max_open` open.
+  int Hammer(SqlConnectionPool& pool, int threads, int calls, int max_open) {
+    std::vector<std::thread> running;
+    std::atomic<int> errors{0};
+    for (int t = 0; t < threads; ++t) {
+      running.emplace_back([&] {
+        for (int i = 0; i < calls; ++i) {
+          absl::StatusOr<SqlConnectionLease> lease = pool.Acquire();
+          if (!lease.ok()) {
+            errors.fetch_add(1);
+            continue;
+          }
+          FakeConnection& c = Fake(*lease);
+          if (c.holders.fetch_add(1) != 0) errors.fetch_add(1);
+          if (open_.load() > max_open) errors.fetch_add(1);
+          c.holders.fetch_sub(1);
+        }
+      });
+    }
+    for (std::thread& t : running) t.join();
+    return errors.load();
+  }
+
   std::atomic<int> open_{0};  // fake connections alive
   std::atomic<int> made_{0};  // fake connections made
 };
@@ -114,25 +138,7 @@ INSTANTIATE_TEST_SUITE_P(BothOrders, SqlConnectionPoolTest,
 TEST_P(SqlConnectionPoolTest, ManyThreadsNeverShareAConnectionOrPassTheLimit) {
   {
     auto pool = MakePool(Options(/*pool_size=*/3, /*max_overflow=*/0));
-    std::vector<std::thread> threads;
-    std::atomic<int> errors{0};
-    for (int t = 0; t < 16; ++t) {
-      threads.emplace_back([&] {
-        for (int i = 0; i < 2000; ++i) {
-          absl::StatusOr<SqlConnectionLease> lease = pool->Acquire();
-          if (!lease.ok()) {
-            errors.fetch_add(1);
-            continue;
-          }
-          FakeConnection& c = Fake(*lease);
-          if (c.holders.fetch_add(1) != 0) errors.fetch_add(1);
-          if (open_.load() > 3) errors.fetch_add(1);
-          c.holders.fetch_sub(1);
-        }
-      });
-    }
-    for (std::thread& t : threads) t.join();
-    EXPECT_EQ(errors.load(), 0);
+    EXPECT_EQ(Hammer(*pool, /*threads=*/16, /*calls=*/2000, /*max_open=*/3), 0);
     EXPECT_LE(made_.load(), 3);
     const PoolCounters counters = pool->counters();
     EXPECT_EQ(counters.lent, 0);
@@ -147,25 +153,7 @@ TEST_P(SqlConnectionPoolTest, ManyThreadsNeverShareAConnectionOrPassTheLimit) {
 TEST_P(SqlConnectionPoolTest, ManyThreadsWithOverflowCloseWhatIsNotKept) {
   {
     auto pool = MakePool(Options(/*pool_size=*/2, /*max_overflow=*/3));
-    std::vector<std::thread> threads;
-    std::atomic<int> errors{0};
-    for (int t = 0; t < 12; ++t) {
-      threads.emplace_back([&] {
-        for (int i = 0; i < 500; ++i) {
-          absl::StatusOr<SqlConnectionLease> lease = pool->Acquire();
-          if (!lease.ok()) {
-            errors.fetch_add(1);
-            continue;
-          }
-          FakeConnection& c = Fake(*lease);
-          if (c.holders.fetch_add(1) != 0) errors.fetch_add(1);
-          if (open_.load() > 5) errors.fetch_add(1);
-          c.holders.fetch_sub(1);
-        }
-      });
-    }
-    for (std::thread& t : threads) t.join();
-    EXPECT_EQ(errors.load(), 0);
+    EXPECT_EQ(Hammer(*pool, /*threads=*/12, /*calls=*/500, /*max_open=*/5), 0);
     const PoolCounters counters = pool->counters();
     EXPECT_EQ(counters.lent, 0);
     EXPECT_LE(counters.idle, 2);
