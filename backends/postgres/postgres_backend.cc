@@ -8,10 +8,10 @@
 #include "absl/strings/str_cat.h"
 #include "backends/postgres/postgres_connection.h"
 #include "backends/postgres/postgres_pipeline.h"
-#include "backends/postgres/postgres_pool.h"
 #include "backends/sql/pool_options.h"
 #include "backends/sql/sql_backend.h"
 #include "backends/sql/sql_dialect.h"
+#include "backends/sql/sql_pool.h"
 #include "storage/status_macros.h"
 
 namespace parley {
@@ -37,7 +37,11 @@ absl::StatusOr<std::unique_ptr<Backend>> OpenPostgresBackend(
       pipeline_wanted = params.pipeline();
     }
   }
-  auto pool = std::make_unique<postgres::PostgresPool>(params, pool_options);
+  auto pool = std::make_unique<sql::SqlConnectionPool>(
+      [params]() -> absl::StatusOr<std::unique_ptr<sql::SqlConnection>> {
+        return postgres::PostgresConnection::Open(params);
+      },
+      pool_options);
   std::unique_ptr<sql::PlanRunner> pipeline;
   if (pipeline_wanted) {
     ASSIGN_OR_RETURN(pipeline, postgres::PostgresPipeline::Open(

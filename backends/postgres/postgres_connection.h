@@ -133,7 +133,7 @@ class PostgresConnection : public sql::SqlConnection {
 
   // One round trip to the server (an empty query). Unavailable when the
   // connection is broken; it is then IsBroken().
-  absl::Status Ping();
+  absl::Status Ping() override;
 
   // The server process serving this connection, as libpq was told at
   // connect time (behind a pooler, a number the pooler made up).

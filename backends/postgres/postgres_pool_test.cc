@@ -1,6 +1,8 @@
-#include "backends/postgres/postgres_backend.h"
-#include "backends/postgres/postgres_pool.h"
-
+// The one SQL pool (backends/sql/sql_pool.h) against a real PostgreSQL
+// server: what a fake connection cannot show (the server's own rollback,
+// sessions killed by the server, real pings). Its QueuePool limits,
+// timeout, overflow, recycle and ordering are unit-tested with a fake
+// connection in backends/sql/sql_pool_test.cc.
 #include <atomic>
 #include <memory>
 #include <string>
@@ -10,13 +12,13 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/notification.h"
-#include "absl/time/clock.h"
-#include "absl/time/time.h"
+#include "backends/postgres/postgres_backend.h"
 #include "backends/postgres/postgres_connection.h"
 #include "backends/postgres/postgres_test_connection.h"
 #include "backends/postgres/postgres_test_store.h"
+#include "backends/sql/pool_options.h"
 #include "backends/sql/sql_connection.h"
+#include "backends/sql/sql_pool.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "storage/url.h"
@@ -26,10 +28,11 @@ namespace parley {
 namespace testing {
 namespace {
 
-using ::parley::postgres::PoolCounters;
 using ::parley::postgres::PostgresConnection;
-using ::parley::postgres::PostgresPool;
+using ::parley::sql::PoolCounters;
+using ::parley::sql::SqlConnection;
 using ::parley::sql::SqlConnectionLease;
+using ::parley::sql::SqlConnectionPool;
 using ::parley::sql::SqlValue;
 using ::parley::sql::TransactionMode;
 
@@ -46,7 +49,7 @@ class PostgresPoolTest : public ::testing::Test {
   }
 
   // A pool on this test's store with `options` ("pool_size=1&...").
-  std::unique_ptr<PostgresPool> MakePool(absl::string_view options) {
+  std::unique_ptr<SqlConnectionPool> MakePool(absl::string_view options) {
     absl::StatusOr<StorageUrl> url =
         PostgresBackendType().ParseUrl(absl::StrCat(url_, "&", options));
     EXPECT_THAT(url, IsOk());
@@ -55,7 +58,11 @@ class PostgresPoolTest : public ::testing::Test {
     absl::StatusOr<postgres::PostgresConnectParams> params =
         postgres::PostgresConnectParams::FromUrl(*url);
     EXPECT_THAT(params, IsOk());
-    return std::make_unique<PostgresPool>(*params, *pool_options);
+    return std::make_unique<SqlConnectionPool>(
+        [params = *params]() -> absl::StatusOr<std::unique_ptr<SqlConnection>> {
+          return PostgresConnection::Open(params);
+        },
+        *pool_options);
   }
 
   std::string url_;
@@ -119,66 +126,6 @@ TEST_F(PostgresPoolTest, ErrorStormLeavesCountsBalanced) {
                         "LIKE 'idle in transaction%' AND application_name = "
                         "'storm' AND datname = current_database()"),
               IsOkAndHolds("0"));
-}
-
-TEST_F(PostgresPoolTest, ExhaustedPoolTimesOutWithResourceExhausted) {
-  auto pool = MakePool("pool_size=1&max_overflow=1&pool_timeout=0.5");
-  ASSERT_OK_AND_ASSIGN(SqlConnectionLease first, pool->Acquire());
-  ASSERT_OK_AND_ASSIGN(SqlConnectionLease second, pool->Acquire());
-  const absl::Time start = absl::Now();
-  absl::StatusOr<SqlConnectionLease> third = pool->Acquire();
-  const absl::Duration waited = absl::Now() - start;
-  EXPECT_THAT(third, StatusIs(absl::StatusCode::kResourceExhausted,
-                              "connection pool exhausted: 1 connections + 1 "
-                              "overflow in use for 0.5 s (pool_size=1, "
-                              "max_overflow=1)"));
-  EXPECT_GE(waited, absl::Milliseconds(500));
-  EXPECT_LT(waited, absl::Milliseconds(800));
-  EXPECT_EQ(pool->counters().timeouts, 1);
-  EXPECT_EQ(pool->counters().lent, 2);
-}
-
-TEST_F(PostgresPoolTest, WaiterGetsTheConnectionGivenBack) {
-  auto pool = MakePool("pool_size=1&max_overflow=0&pool_timeout=5");
-  absl::StatusOr<SqlConnectionLease> held = pool->Acquire();
-  ASSERT_THAT(held, IsOk());
-  const int pid = Pg(*held).BackendPid();
-  std::thread releaser([&] {
-    absl::SleepFor(absl::Milliseconds(200));
-    held = absl::CancelledError("given back");  // ends the lease
-  });
-  const absl::Time start = absl::Now();
-  ASSERT_OK_AND_ASSIGN(SqlConnectionLease waited, pool->Acquire());
-  EXPECT_LT(absl::Now() - start, absl::Seconds(2));
-  releaser.join();
-  EXPECT_EQ(Pg(waited).BackendPid(), pid);
-  EXPECT_EQ(pool->counters().opened, 1);
-}
-
-TEST_F(PostgresPoolTest, OverflowIsClosedOnReturnAndPoolSizeKept) {
-  auto pool = MakePool("pool_size=2&max_overflow=2");
-  {
-    std::vector<SqlConnectionLease> leases;
-    for (int i = 0; i < 4; ++i) {
-      ASSERT_OK_AND_ASSIGN(SqlConnectionLease lease, pool->Acquire());
-      leases.push_back(std::move(lease));
-    }
-    EXPECT_EQ(pool->counters().open, 4);
-  }
-  const PoolCounters counters = pool->counters();
-  EXPECT_EQ(counters.open, 2);
-  EXPECT_EQ(counters.idle, 2);
-  EXPECT_EQ(counters.closed_overflow, 2);
-}
-
-TEST_F(PostgresPoolTest, UnlimitedOverflow) {
-  auto pool = MakePool("pool_size=1&max_overflow=-1&pool_timeout=0.2");
-  std::vector<SqlConnectionLease> leases;
-  for (int i = 0; i < 6; ++i) {
-    ASSERT_OK_AND_ASSIGN(SqlConnectionLease lease, pool->Acquire());
-    leases.push_back(std::move(lease));
-  }
-  EXPECT_EQ(pool->counters().open, 6);
 }
 
 TEST_F(PostgresPoolTest, LeaseDroppedMidTransactionIsRolledBack) {
@@ -269,76 +216,6 @@ TEST_F(PostgresPoolTest, WithoutPrePingAKilledConnectionFailsOnceThenRecovers) {
   ASSERT_OK_AND_ASSIGN(SqlConnectionLease lease, pool->Acquire());
   EXPECT_THAT(lease->Execute("SELECT 1", {}), IsOk());
   EXPECT_EQ(pool->counters().discarded, 1);
-}
-
-TEST_F(PostgresPoolTest, OldConnectionsAreRecycled) {
-  auto pool = MakePool("pool_size=1&max_overflow=0&pool_recycle=0.2");
-  int pid = 0;
-  {
-    ASSERT_OK_AND_ASSIGN(SqlConnectionLease lease, pool->Acquire());
-    pid = Pg(lease).BackendPid();
-  }
-  {
-    ASSERT_OK_AND_ASSIGN(SqlConnectionLease lease, pool->Acquire());
-    EXPECT_EQ(Pg(lease).BackendPid(), pid);  // still young
-  }
-  absl::SleepFor(absl::Milliseconds(300));
-  ASSERT_OK_AND_ASSIGN(SqlConnectionLease lease, pool->Acquire());
-  EXPECT_NE(Pg(lease).BackendPid(), pid);
-  EXPECT_EQ(pool->counters().recycled, 1);
-  EXPECT_EQ(pool->counters().open, 1);
-}
-
-TEST_F(PostgresPoolTest, ConnectFailureIsReturnedAndFreesItsSlot) {
-  std::atomic<int> calls{0};
-  PoolOptions options;
-  options.pool_size = 1;
-  options.max_overflow = 0;
-  options.pool_timeout_s = 0.2;
-  PostgresPool pool(
-      [&]() -> absl::StatusOr<std::unique_ptr<PostgresConnection>> {
-        ++calls;
-        return absl::UnavailableError("connect: refused");
-      },
-      options);
-  for (int i = 0; i < 3; ++i) {
-    EXPECT_THAT(pool.Acquire(),
-                StatusIs(absl::StatusCode::kUnavailable, "refused"));
-  }
-  EXPECT_EQ(calls, 3);  // no timeout: the failed slot came back each time
-  EXPECT_EQ(pool.counters().opening, 0);
-  EXPECT_EQ(pool.counters().open, 0);
-}
-
-TEST_F(PostgresPoolTest, NoLockHeldWhileConnecting) {
-  absl::Notification connecting;
-  absl::Notification finish;
-  ASSERT_OK_AND_ASSIGN(StorageUrl url, PostgresBackendType().ParseUrl(url_));
-  ASSERT_OK_AND_ASSIGN(auto params,
-                       postgres::PostgresConnectParams::FromUrl(url));
-  PoolOptions options;
-  options.pool_size = 2;
-  options.max_overflow = 0;
-  PostgresPool pool(
-      [&]() -> absl::StatusOr<std::unique_ptr<PostgresConnection>> {
-        if (!connecting.HasBeenNotified()) {
-          connecting.Notify();
-          finish.WaitForNotification();
-        }
-        return PostgresConnection::Open(params);
-      },
-      options);
-  std::thread slow([&] { EXPECT_THAT(pool.Acquire(), IsOk()); });
-  connecting.WaitForNotification();
-  // While the first connect is stuck, the pool still answers and lends.
-  EXPECT_EQ(pool.counters().opening, 1);
-  {
-    ASSERT_OK_AND_ASSIGN(SqlConnectionLease lease, pool.Acquire());
-    EXPECT_THAT(lease->Execute("SELECT 1", {}), IsOk());
-  }
-  finish.Notify();
-  slow.join();
-  EXPECT_EQ(pool.counters().open, 2);
 }
 
 TEST_F(PostgresPoolTest, ConcurrentUseStaysWithinLimits) {

@@ -151,6 +151,12 @@ class SqlConnection {
   // again.
   virtual bool IsBroken() const { return false; }
 
+  // Checks that the connection still works (PostgreSQL: one round trip), for
+  // a pool's pool_pre_ping; an error means it must not be lent. OK by
+  // default: a connection that cannot go stale (a SQLite file) needs no
+  // check.
+  virtual absl::Status Ping() { return absl::OkStatus(); }
+
   // Execute for statements whose rows are not read.
   absl::StatusOr<int64_t> Execute(absl::string_view sql,
                                   absl::Span<const SqlValue> params) {
