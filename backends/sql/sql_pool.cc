@@ -1,6 +1,7 @@
 #include "backends/sql/sql_pool.h"
 
 #include <algorithm>
+#include <climits>
 #include <functional>
 #include <thread>
 #include <utility>
@@ -22,23 +23,30 @@ size_t& SlotHint() {
   return hint;
 }
 
+int KeepIdle(const PoolOptions& options, Overflow overflow) {
+  if (overflow == Overflow::kClose) return options.pool_size;
+  const int most = options.max_connections();
+  return most == INT_MAX ? 0 : most;
+}
+
 // kSameThreadFirst's slots: one for each connection that may be kept idle,
 // up to kMaxSlots; none for kOldestFirst.
 constexpr size_t kMaxSlots = 256;
-size_t NumSlots(const PoolOptions& options, IdleOrder order) {
+size_t NumSlots(int keep_idle, IdleOrder order) {
   if (order != IdleOrder::kSameThreadFirst) return 0;
-  if (options.pool_size == 0) return kMaxSlots;
-  return std::min(static_cast<size_t>(options.pool_size), kMaxSlots);
+  if (keep_idle == 0) return kMaxSlots;
+  return std::min(static_cast<size_t>(keep_idle), kMaxSlots);
 }
 
 }  // namespace
 
 SqlConnectionPool::SqlConnectionPool(SqlConnectionFactory factory,
                                      const PoolOptions& options,
-                                     IdleOrder order)
+                                     IdleOrder order, Overflow overflow)
     : factory_(std::move(factory)),
       options_(options),
-      num_slots_(NumSlots(options, order)),
+      keep_idle_(KeepIdle(options, overflow)),
+      num_slots_(NumSlots(keep_idle_, order)),
       slots_(new std::atomic<SqlConnection*>[num_slots_]) {
   for (size_t i = 0; i < num_slots_; ++i) slots_[i].store(nullptr);
 }
@@ -210,11 +218,10 @@ void SqlConnectionPool::Release(SqlConnection* connection, bool healthy) {
     closing = TakeOut(connection);
   } else if (recycling && PutIdle(connection)) {
     // Idle in a slot; the unlock wakes a waiter.
-  } else if (options_.pool_size > 0 &&
-             idle_.size() + num_slots_ >=
-                 static_cast<size_t>(options_.pool_size)) {
+  } else if (keep_idle_ > 0 &&
+             idle_.size() + num_slots_ >= static_cast<size_t>(keep_idle_)) {
     // Every slot is taken (PutIdle failed) and idle_ holds the rest:
-    // pool_size connections are idle already.
+    // as many connections as may be kept are idle already.
     ++totals_.closed_overflow;
     closing = TakeOut(connection);
   } else {

@@ -71,11 +71,19 @@ struct PoolCounters {
 
 enum class IdleOrder { kOldestFirst, kSameThreadFirst };
 
+// What becomes of a healthy connection given back when pool_size are idle
+// already: kClose (SQLAlchemy's QueuePool, PostgreSQL: a server connection
+// is a process to keep), or kKeep (SQLite: a file connection costs little
+// to keep and its page cache stays warm), so that up to pool_size +
+// max_overflow stay open.
+enum class Overflow { kClose, kKeep };
+
 // Thread-safe. Every lease must end before the pool is destroyed.
 class SqlConnectionPool : public SqlConnectionSource {
  public:
   SqlConnectionPool(SqlConnectionFactory factory, const PoolOptions& options,
-                    IdleOrder order = IdleOrder::kOldestFirst);
+                    IdleOrder order = IdleOrder::kOldestFirst,
+                    Overflow overflow = Overflow::kClose);
   ~SqlConnectionPool() override;
 
   SqlConnectionPool(const SqlConnectionPool&) = delete;
@@ -125,6 +133,9 @@ class SqlConnectionPool : public SqlConnectionSource {
   // Constant after construction.
   const SqlConnectionFactory factory_;
   const PoolOptions options_;
+  // How many connections may be kept idle (0: no limit): pool_size, or with
+  // Overflow::kKeep pool_size + max_overflow.
+  const int keep_idle_;
 
   // kSameThreadFirst's idle connections, null where a slot is free: as many
   // slots as connections may be kept idle, up to 256 (beyond that, idle_

@@ -223,6 +223,31 @@ TEST_P(SqlConnectionPoolTest, OverflowIsClosedOnReturnAndPoolSizeKept) {
   EXPECT_EQ(open_.load(), 2);  // really closed
 }
 
+TEST_P(SqlConnectionPoolTest, OverflowKeptWhenAskedAndTimeoutNamesTheSettings) {
+  SqlConnectionPool pool(Factory(), Options(1, 2, /*timeout_s=*/0.2),
+                         GetParam(), Overflow::kKeep);
+  {
+    std::vector<SqlConnectionLease> leases;
+    for (int i = 0; i < 3; ++i) {
+      absl::StatusOr<SqlConnectionLease> lease = pool.Acquire();
+      ASSERT_TRUE(lease.ok()) << lease.status();
+      leases.push_back(*std::move(lease));
+    }
+    absl::StatusOr<SqlConnectionLease> fourth = pool.Acquire();
+    // The settings the caller gave, not the pool's idle limit.
+    EXPECT_EQ(fourth.status().message(),
+              "connection pool exhausted: 1 connections + 2 overflow in use "
+              "for 0.2 s (pool_size=1, max_overflow=2)");
+  }
+  const PoolCounters counters = pool.counters();
+  EXPECT_EQ(counters.open, 3);
+  EXPECT_EQ(counters.idle, 3);
+  EXPECT_EQ(counters.closed_overflow, 0);
+  EXPECT_EQ(open_.load(), 3);
+  EXPECT_EQ(Hammer(pool, 8, 200, /*max_open=*/3), 0);
+  EXPECT_EQ(made_.load(), 3);  // the kept ones were lent again
+}
+
 TEST_P(SqlConnectionPoolTest, UnlimitedOverflow) {
   auto pool = MakePool(Options(1, -1, /*timeout_s=*/0.2));
   std::vector<SqlConnectionLease> leases;

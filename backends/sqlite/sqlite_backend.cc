@@ -4,7 +4,6 @@
 #include <sys/stat.h>
 
 #include <cerrno>
-#include <climits>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -365,22 +364,17 @@ absl::StatusOr<std::unique_ptr<Backend>> OpenSqliteBackend(
     settings->writer_gate = sqlite::WriterGate::ForFile(settings->path);
   }
   RETURN_IF_ERROR(ReadSqliteOptions(url, settings.get()));
-  ASSIGN_OR_RETURN(const PoolOptions asked, ReadPoolOptions(url));
-  // The pool keeps every connection it opens, up to pool_size +
-  // max_overflow (0: no limit): a file connection costs little to keep and
-  // its page cache stays warm, so overflow is not closed on return.
   // pool_recycle and pool_pre_ping were refused above.
-  PoolOptions pool;
-  pool.pool_size =
-      asked.max_connections() == INT_MAX ? 0 : asked.max_connections();
-  pool.max_overflow = 0;
-  pool.pool_timeout_s = asked.pool_timeout_s;
+  ASSIGN_OR_RETURN(PoolOptions pool, ReadPoolOptions(url));
   // Every sqlite3_open of ":memory:" is a new, empty database: an in-memory
   // store is one connection that every caller shares in turn.
-  if (settings->in_memory) pool.pool_size = 1;
+  if (settings->in_memory) {
+    pool.pool_size = 1;
+    pool.max_overflow = 0;
+  }
   auto source = std::make_unique<sql::SqlConnectionPool>(
       [settings]() { return OpenConnection(*settings); }, pool,
-      sql::IdleOrder::kSameThreadFirst);
+      sql::IdleOrder::kSameThreadFirst, sql::Overflow::kKeep);
   // Open one connection now, so that a path that cannot be opened fails
   // here rather than at the first call.
   { ASSIGN_OR_RETURN(sql::SqlConnectionLease lease, source->Acquire()); }
