@@ -246,17 +246,7 @@ absl::StatusOr<std::string> PostgresConnection::Prepared(const std::string& sql,
   ResultPtr result(PQprepare(conn_.get(), name.c_str(), sql.c_str(), n_params,
                              /*paramTypes=*/nullptr));
   if (!IsOkResult(result.get())) {
-    absl::Status status =
-        PostgresStatus(result.get(), conn_.get(), "prepare statement");
-    if (SqlState(result.get()) == "42P05") {
-      // Another client's statement of that name on this server session:
-      // only a transaction-mode pooler shares a session like that.
-      return absl::FailedPreconditionError(absl::StrCat(
-          status.message(),
-          "; a pooler in transaction mode (PgBouncer) shares server sessions "
-          "between clients: remove prepared_statements=true from the URL"));
-    }
-    return status;
+    return PrepareStatus(result.get(), conn_.get(), "prepare statement");
   }
   prepared_.emplace(sql, name);
   return name;
@@ -343,16 +333,15 @@ absl::Status PostgresConnection::CopyRows(
     }
   }
   if (!encoded.ok()) {
-    encoded = absl::InvalidArgumentError(absl::StrCat(
-        "copy into ", table, ": ", encoded.message()));
+    encoded = absl::InvalidArgumentError(
+        absl::StrCat("copy into ", table, ": ", encoded.message()));
   }
   // Ending the copy with an error message makes the server fail it, so
   // nothing of it is stored.
   if (sent) {
-    sent = PQputCopyEnd(conn_.get(), encoded.ok()
-                                         ? nullptr
-                                         : "parley: a value cannot be copied") ==
-           1;
+    sent = PQputCopyEnd(conn_.get(),
+                        encoded.ok() ? nullptr
+                                     : "parley: a value cannot be copied") == 1;
   }
   ResultPtr result(PQgetResult(conn_.get()));
   absl::Status status =

@@ -411,17 +411,12 @@ void PostgresPipeline::ReadResults(Lane& lane) {
       continue;
     }
     if (status == PGRES_PIPELINE_ABORTED || !request->status.ok()) continue;
-    absl::Status error =
-        PostgresStatus(result.get(), conn, "run pipelined statement");
-    if (IsStalePreparedStatement(result.get())) {
+    if (IsStalePreparedStatement(result.get()) && expect.sql != nullptr) {
       // Prepare it again next time. Nothing was applied.
-      if (expect.sql != nullptr) lane.prepared.erase(*expect.sql);
-      error = sql::MarkRetryable(absl::AbortedError(error.message()));
-    } else if (SqlState(result.get()) == "25P02") {
-      // Sent behind a failed snapshot read, before its ROLLBACK.
-      error = sql::MarkRetryable(absl::AbortedError(error.message()));
+      lane.prepared.erase(*expect.sql);
     }
-    request->status = error;
+    request->status =
+        PipelinedStatementStatus(result.get(), conn, "run pipelined statement");
   }
 }
 

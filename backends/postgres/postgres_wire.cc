@@ -18,24 +18,6 @@ bool IsOkResult(const PGresult* result) {
   }
 }
 
-absl::string_view SqlState(const PGresult* result) {
-  if (result == nullptr) return "";
-  const char* state = PQresultErrorField(result, PG_DIAG_SQLSTATE);
-  return state == nullptr ? "" : state;
-}
-
-bool IsConnectionLoss(const PGresult* result, const PGconn* conn) {
-  if (PQstatus(conn) == CONNECTION_BAD) return true;
-  const absl::string_view state = SqlState(result);
-  return state.substr(0, 2) == "08" || state == "57P01" || state == "57P02" ||
-         state == "57P03";
-}
-
-bool IsStalePreparedStatement(const PGresult* result) {
-  const absl::string_view state = SqlState(result);
-  return state == "26000" || state == "0A000";
-}
-
 int64_t ChangedRows(const PGresult* result) {
   int64_t changed = 0;
   const char* tuples = PQcmdTuples(const_cast<PGresult*>(result));
