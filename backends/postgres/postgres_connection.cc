@@ -229,11 +229,11 @@ PostgresConnection::PostgresConnection(ConnPtr conn, bool prepared_statements,
 
 PostgresConnection::~PostgresConnection() = default;
 
-absl::StatusOr<PGconn*> PostgresConnection::OpenNative(
+absl::StatusOr<ConnPtr> PostgresConnection::OpenNative(
     const PostgresConnectParams& params) {
   absl::StatusOr<std::unique_ptr<PostgresConnection>> connection = Open(params);
   if (!connection.ok()) return connection.status();
-  return (*connection)->conn_.release();
+  return std::move((*connection)->conn_);
 }
 
 absl::StatusOr<std::string> PostgresConnection::Prepared(const std::string& sql,

@@ -16,6 +16,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
+#include "backends/postgres/postgres_wire.h"
 #include "backends/sql/sql_connection.h"
 #include "storage/url.h"
 
@@ -99,8 +100,8 @@ class PostgresConnection : public sql::SqlConnection {
       const PostgresConnectParams& params);
 
   // Connects and sets the session up as Open does, and hands the libpq
-  // connection itself to the caller (the pipeline), who must PQfinish it.
-  static absl::StatusOr<PGconn*> OpenNative(
+  // connection itself to the caller (the pipeline).
+  static absl::StatusOr<ConnPtr> OpenNative(
       const PostgresConnectParams& params);
 
   ~PostgresConnection() override;
@@ -153,11 +154,6 @@ class PostgresConnection : public sql::SqlConnection {
   int prepared_count() const { return static_cast<int>(prepared_.size()); }
 
  private:
-  struct ConnDeleter {
-    void operator()(PGconn* conn) const { PQfinish(conn); }
-  };
-  using ConnPtr = std::unique_ptr<PGconn, ConnDeleter>;
-
   PostgresConnection(ConnPtr conn, bool prepared_statements,
                      bool behind_pooler);
 

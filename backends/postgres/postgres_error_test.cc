@@ -183,8 +183,7 @@ class SqlStateTest : public ::testing::Test {
                          PostgresBackendType().ParseUrl(url_text));
     ASSERT_OK_AND_ASSIGN(PostgresConnectParams params,
                          PostgresConnectParams::FromUrl(url));
-    ASSERT_OK_AND_ASSIGN(PGconn * conn, PostgresConnection::OpenNative(params));
-    conn_.reset(conn);
+    ASSERT_OK_AND_ASSIGN(conn_, PostgresConnection::OpenNative(params));
     ASSERT_OK_AND_ASSIGN(admin_, ConnectForTest(url_text));
   }
 
@@ -204,7 +203,7 @@ class SqlStateTest : public ::testing::Test {
         PQexecPrepared(conn_.get(), name, 0, nullptr, nullptr, nullptr, 0));
   }
 
-  std::unique_ptr<PGconn, void (*)(PGconn*)> conn_{nullptr, PQfinish};
+  postgres::ConnPtr conn_;
   std::unique_ptr<PostgresConnection> admin_;
 };
 

@@ -19,6 +19,13 @@
 namespace parley {
 namespace postgres {
 
+// The owners of libpq's objects: nothing in the backend calls PQfinish or
+// PQclear by hand.
+struct ConnDeleter {
+  void operator()(PGconn* conn) const { PQfinish(conn); }
+};
+using ConnPtr = std::unique_ptr<PGconn, ConnDeleter>;
+
 struct ResultDeleter {
   void operator()(PGresult* result) const { PQclear(result); }
 };
