@@ -371,10 +371,7 @@ absl::Status PostgresConnection::Begin(sql::TransactionMode mode) {
     return absl::InternalError(
         "begin transaction: postgresql: a transaction is already open");
   }
-  const char* sql = mode == sql::TransactionMode::kRead
-                        ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
-                        : "BEGIN";
-  absl::Status status = Command(sql, "begin transaction");
+  absl::Status status = Command(BeginStatement(mode), "begin transaction");
   if (status.ok()) begun_ = true;
   return status;
 }

@@ -116,9 +116,8 @@ class PostgresConnection : public sql::SqlConnection {
                         size_t column_count,
                         absl::Span<const sql::SqlValue> values) override;
 
-  // kWrite: BEGIN (READ COMMITTED; the shared SQL locks rows it will
-  // rewrite with FOR UPDATE). kRead: BEGIN ISOLATION LEVEL REPEATABLE READ
-  // READ ONLY, one snapshot for every statement of the transaction.
+  // Sends BeginStatement(mode) (postgres_wire.h): READ COMMITTED for
+  // kWrite, a read-only REPEATABLE READ snapshot for kRead.
   absl::Status Begin(sql::TransactionMode mode) override;
   // When the connection is lost while COMMIT is in flight, returns
   // CommitOutcomeUnknownError (storage/status_util.h): the server may have

@@ -21,8 +21,6 @@ namespace parley {
 namespace postgres {
 namespace {
 
-constexpr char kBeginSnapshot[] =
-    "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
 // poll() wakes at least this often, so that no lost wake-up can stall a
 // plan for longer.
 constexpr int kPollTimeoutMs = 100;
@@ -302,8 +300,8 @@ void PostgresPipeline::Send(Lane& lane, Request* request) {
   const bool snapshot = IsSnapshot(plan);
   bool sent = true;
   if (snapshot) {
-    sent = PQsendQueryParams(conn, kBeginSnapshot, 0, nullptr, nullptr, nullptr,
-                             nullptr, 0) == 1;
+    sent = PQsendQueryParams(conn, BeginStatement(sql::TransactionMode::kRead),
+                             0, nullptr, nullptr, nullptr, nullptr, 0) == 1;
     lane.expects.push_back({request, Lane::Kind::kBegin});
   }
   for (int i = 0; sent && i < plan.size(); ++i) {

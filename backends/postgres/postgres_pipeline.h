@@ -10,9 +10,9 @@
 // the statements between two Syncs are one transaction (PostgreSQL's
 // implicit transaction block), committed at the Sync or, when one of them
 // fails, rolled back, after which the server skips to the Sync and the next
-// plan runs as usual. A read plan of several statements is wrapped in BEGIN
-// ISOLATION LEVEL REPEATABLE READ READ ONLY ... COMMIT, so that they see
-// one snapshot.
+// plan runs as usual. A read plan of several statements is wrapped in the
+// kRead BeginStatement (postgres_wire.h) ... COMMIT, so that they see one
+// snapshot.
 //
 // Failures:
 //  - a statement's error fails its plan only, with the code PostgresStatus

@@ -6,6 +6,16 @@
 namespace parley {
 namespace postgres {
 
+const char* BeginStatement(sql::TransactionMode mode) {
+  switch (mode) {
+    case sql::TransactionMode::kRead:
+      return "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
+    case sql::TransactionMode::kWrite:
+      break;
+  }
+  return "BEGIN";
+}
+
 bool IsOkResult(const PGresult* result) {
   if (result == nullptr) return false;
   switch (PQresultStatus(result)) {

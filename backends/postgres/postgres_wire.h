@@ -31,6 +31,12 @@ struct ResultDeleter {
 };
 using ResultPtr = std::unique_ptr<PGresult, ResultDeleter>;
 
+// The BEGIN that opens a transaction of `mode`. kWrite: BEGIN (READ
+// COMMITTED; the shared SQL locks rows it will rewrite with FOR UPDATE).
+// kRead: BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY, one snapshot for
+// every statement of the transaction.
+const char* BeginStatement(sql::TransactionMode mode);
+
 // True for a result that reports success (command, rows, empty query).
 bool IsOkResult(const PGresult* result);
 
