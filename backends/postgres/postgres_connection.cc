@@ -238,18 +238,17 @@ absl::StatusOr<ConnPtr> PostgresConnection::OpenNative(
 
 absl::StatusOr<std::string> PostgresConnection::Prepared(const std::string& sql,
                                                          int n_params) {
-  auto it = prepared_.find(sql);
-  if (it != prepared_.end()) return it->second;
-  std::string name = absl::StrCat("parley_", next_statement_++);
+  PreparedStatements::Statement statement = prepared_.Use(sql);
+  if (!statement.prepare) return std::move(statement.name);
   // Parameter types are left to the server (nullptr), which infers each
   // from where it appears, as it would for a literal.
-  ResultPtr result(PQprepare(conn_.get(), name.c_str(), sql.c_str(), n_params,
-                             /*paramTypes=*/nullptr));
+  ResultPtr result(PQprepare(conn_.get(), statement.name.c_str(), sql.c_str(),
+                             n_params, /*paramTypes=*/nullptr));
   if (!IsOkResult(result.get())) {
+    prepared_.Forget(sql);
     return PrepareStatus(result.get(), conn_.get(), "prepare statement");
   }
-  prepared_.emplace(sql, name);
-  return name;
+  return std::move(statement.name);
 }
 
 absl::StatusOr<int64_t> PostgresConnection::Execute(
@@ -282,7 +281,7 @@ absl::StatusOr<int64_t> PostgresConnection::Execute(
     // prepare it again when no transaction would be left half-done by the
     // retry.
     if (!IsStalePreparedStatement(result.get())) break;
-    prepared_.erase(sql_text);
+    prepared_.Forget(sql_text);
     if (attempt > 0 || InTransaction()) break;
   }
   if (!IsOkResult(result.get())) {

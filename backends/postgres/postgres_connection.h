@@ -9,7 +9,6 @@
 #include <string>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -17,6 +16,7 @@
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "backends/postgres/postgres_wire.h"
+#include "backends/postgres/prepared_statements.h"
 #include "backends/sql/sql_connection.h"
 #include "storage/url.h"
 
@@ -169,8 +169,7 @@ class PostgresConnection : public sql::SqlConnection {
   const bool behind_pooler_;
   const absl::Time opened_at_;
   // SQL text -> name of the statement prepared on the server.
-  absl::flat_hash_map<std::string, std::string> prepared_;
-  int next_statement_ = 0;
+  PreparedStatements prepared_{PreparedStatements::kConnectionPrefix};
   // Set by Begin, cleared by Commit/Rollback: what InTransaction() reports
   // once the connection is broken and libpq no longer knows.
   bool begun_ = false;

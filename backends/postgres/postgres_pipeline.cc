@@ -8,13 +8,13 @@
 #include <string>
 #include <utility>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "backends/postgres/postgres_error.h"
 #include "backends/postgres/postgres_wire.h"
+#include "backends/postgres/prepared_statements.h"
 #include "storage/status_util.h"
 
 namespace parley {
@@ -52,9 +52,9 @@ struct PostgresPipeline::Lane {
 
   ConnPtr conn;  // null while the lane has no connection
   int pid = 0;   // of the server process, read while the session was up
-  // SQL text -> name of the statement prepared on this connection.
-  absl::flat_hash_map<std::string, std::string> prepared;
-  int next_statement = 0;
+  // SQL text -> name of the statement prepared on this connection (or
+  // sent to be prepared, ahead of the statements that use it).
+  PreparedStatements prepared{PreparedStatements::kPipelinePrefix};
   std::deque<Expect> expects;
   std::deque<Request*> in_flight;
   bool want_write = false;  // libpq holds output the socket did not take
@@ -307,17 +307,15 @@ void PostgresPipeline::Send(Lane& lane, Request* request) {
   for (int i = 0; sent && i < plan.size(); ++i) {
     const std::string& sql = *plan.statements()[i].sql;
     if (params_.prepared_statements()) {
-      auto it = lane.prepared.find(sql);
-      if (it == lane.prepared.end()) {
-        std::string name = absl::StrCat("parley_p", lane.next_statement++);
+      const PreparedStatements::Statement statement = lane.prepared.Use(sql);
+      if (statement.prepare) {
         // Parameter types are left to the server, as for PQprepare.
-        sent = PQsendPrepare(conn, name.c_str(), sql.c_str(), params[i].size(),
-                             nullptr) == 1;
-        it = lane.prepared.emplace(sql, std::move(name)).first;
+        sent = PQsendPrepare(conn, statement.name.c_str(), sql.c_str(),
+                             params[i].size(), nullptr) == 1;
         lane.expects.push_back({request, Lane::Kind::kPrepare, i, &sql});
         if (!sent) break;
       }
-      sent = PQsendQueryPrepared(conn, it->second.c_str(), params[i].size(),
+      sent = PQsendQueryPrepared(conn, statement.name.c_str(), params[i].size(),
                                  params[i].values(), nullptr, nullptr, 0) == 1;
     } else {
       sent = PQsendQueryParams(conn, sql.c_str(), params[i].size(), nullptr,
@@ -393,7 +391,7 @@ void PostgresPipeline::ReadResults(Lane& lane) {
     const bool ok = IsOkResult(result.get());
     if (expect.kind == Lane::Kind::kPrepare && !ok) {
       // Not prepared after all (failed, or skipped after an earlier error).
-      lane.prepared.erase(*expect.sql);
+      lane.prepared.Forget(*expect.sql);
     }
     if (request == nullptr) continue;  // the lane's own ROLLBACK
     if (ok) {
@@ -405,7 +403,7 @@ void PostgresPipeline::ReadResults(Lane& lane) {
     if (status == PGRES_PIPELINE_ABORTED || !request->status.ok()) continue;
     if (IsStalePreparedStatement(result.get()) && expect.sql != nullptr) {
       // Prepare it again next time. Nothing was applied.
-      lane.prepared.erase(*expect.sql);
+      lane.prepared.Forget(*expect.sql);
     }
     request->status =
         PipelinedStatementStatus(result.get(), conn, "run pipelined statement");
@@ -460,7 +458,7 @@ void PostgresPipeline::Break(Lane& lane, absl::string_view cause) {
   }
   lane.in_flight.clear();
   lane.expects.clear();
-  lane.prepared.clear();
+  lane.prepared.Clear();  // the next connection has none
   lane.want_write = false;
   const int pid = lane.pid;
   lane.conn.reset();
