@@ -35,6 +35,33 @@ void RestoreMessages(std::optional<JsonValue> messages, JsonValue& object) {
   if (messages.has_value()) object.Set("messages", *std::move(messages));
 }
 
+// What the operations on every kind of record need to know of one.
+template <typename Record>
+struct RecordType {
+  RecordKind kind;
+  const std::string& (Record::*key)() const;
+  absl::string_view key_name;  // for "an update cannot change the ..."
+  absl::StatusOr<Record> (*decode)(const JsonValue& object,
+                                   absl::string_view id,
+                                   absl::string_view display);
+  absl::StatusOr<JsonValue> (*encode)(const Record& record);
+};
+
+template <typename Record>
+constexpr RecordType<Record> kType{};
+template <>
+constexpr RecordType<Conversation> kType<Conversation>{
+    RecordKind::kConversation, &Conversation::id, "id", DecodeConversation,
+    ConversationToJson};
+template <>
+constexpr RecordType<Profile> kType<Profile>{RecordKind::kProfile,
+                                             &Profile::user_id, "user id",
+                                             DecodeProfile, ProfileToJson};
+template <>
+constexpr RecordType<Subscription> kType<Subscription>{
+    RecordKind::kSubscription, &Subscription::user_id, "user id",
+    DecodeSubscription, SubscriptionToJson};
+
 }  // namespace
 
 JsonStore::JsonStore(std::string root, bool sync)
@@ -75,6 +102,15 @@ absl::StatusOr<std::optional<JsonStore::Loaded>> JsonStore::Load(
   loaded.contents = std::move(found->contents);
   ASSIGN_OR_RETURN(loaded.object,
                    Parse(kind, id, loaded.folder, loaded.contents.bytes));
+  return loaded;
+}
+
+absl::StatusOr<std::optional<JsonStore::Loaded>> JsonStore::LoadLocked(
+    Txn* txn, RecordKind kind, absl::string_view id) {
+  ASSIGN_OR_RETURN(std::optional<LockGuard> lock, LockExisting(txn, kind, id));
+  if (!lock.has_value()) return std::nullopt;
+  ASSIGN_OR_RETURN(std::optional<Loaded> loaded, Load(kind, id));
+  if (loaded.has_value()) loaded->lock = *std::move(lock);
   return loaded;
 }
 
@@ -234,6 +270,100 @@ absl::Status JsonStore::RollBack(Txn* txn) {
   return status;
 }
 
+// ---- Every kind of record
+// ---------------------------------------------------
+
+template <typename Record>
+absl::Status JsonStore::Put(Txn* txn, const Record& record) {
+  const RecordType<Record>& type = kType<Record>;
+  const std::string& id = (record.*type.key)();
+  RETURN_IF_ERROR(ValidateRecordId(type.kind, id));
+  ASSIGN_OR_RETURN(JsonValue object, type.encode(record));
+  return PutRecord(txn, type.kind, id, object);
+}
+
+template <typename Record>
+absl::StatusOr<std::optional<Record>> JsonStore::Get(absl::string_view id) {
+  const RecordType<Record>& type = kType<Record>;
+  RETURN_IF_ERROR(ValidateRecordId(type.kind, id));
+  ASSIGN_OR_RETURN(std::optional<Loaded> loaded, Load(type.kind, id));
+  if (!loaded.has_value()) return std::nullopt;
+  return type.decode(loaded->object, id,
+                     StoreLayout::Display(type.kind, loaded->folder, id));
+}
+
+template <typename Record>
+absl::StatusOr<Record> JsonStore::Update(Txn* txn, absl::string_view id,
+                                         Mutation<Record> mutate) {
+  const RecordKind kind = kType<Record>.kind;
+  RETURN_IF_ERROR(ValidateRecordId(kind, id));
+  ASSIGN_OR_RETURN(
+      std::optional<Record> updated,
+      Mutate<Record>(txn, id, mutate, [](const Record&) { return true; }));
+  if (!updated.has_value()) return NotFound(kind, id);
+  return *std::move(updated);
+}
+
+template <typename Record>
+absl::StatusOr<std::optional<Record>> JsonStore::Mutate(
+    Txn* txn, absl::string_view id, Mutation<Record> mutate,
+    absl::FunctionRef<bool(const Record&)> still) {
+  const RecordType<Record>& type = kType<Record>;
+  ASSIGN_OR_RETURN(std::optional<Loaded> loaded,
+                   LoadLocked(txn, type.kind, id));
+  if (!loaded.has_value()) return std::nullopt;
+  return Rewrite<Record>(
+      txn, id, *loaded, [&](Record& record) -> absl::StatusOr<bool> {
+        if (!still(record)) return false;
+        RETURN_IF_ERROR(mutate(record));
+        if ((record.*type.key)() != id) {
+          return absl::InvalidArgumentError(
+              absl::StrCat(RecordKindName(type.kind), " ", id,
+                           ": an update cannot change the ", type.key_name));
+        }
+        return true;
+      });
+}
+
+template <typename Record>
+absl::StatusOr<std::optional<Record>> JsonStore::Rewrite(
+    Txn* txn, absl::string_view id, Loaded& loaded,
+    absl::FunctionRef<absl::StatusOr<bool>(Record&)> change) {
+  const RecordType<Record>& type = kType<Record>;
+  std::optional<JsonValue> messages;
+  if (type.kind == RecordKind::kConversation) {
+    messages = TakeMessages(loaded.object);
+  }
+  ASSIGN_OR_RETURN(
+      Record record,
+      type.decode(loaded.object, id,
+                  StoreLayout::Display(type.kind, loaded.folder, id)));
+  ASSIGN_OR_RETURN(bool write, change(record));
+  if (!write) return std::nullopt;
+  ASSIGN_OR_RETURN(JsonValue object, type.encode(record));
+  RestoreMessages(std::move(messages), object);
+  RETURN_IF_ERROR(
+      Write(txn, type.kind, id, loaded.folder, object, &loaded.contents.bytes));
+  return std::optional<Record>(std::move(record));
+}
+
+// The record types json_backend.cc calls these with.
+template absl::Status JsonStore::Put(Txn*, const Conversation&);
+template absl::Status JsonStore::Put(Txn*, const Profile&);
+template absl::Status JsonStore::Put(Txn*, const Subscription&);
+template absl::StatusOr<std::optional<Conversation>> JsonStore::Get(
+    absl::string_view);
+template absl::StatusOr<std::optional<Profile>> JsonStore::Get(
+    absl::string_view);
+template absl::StatusOr<std::optional<Subscription>> JsonStore::Get(
+    absl::string_view);
+template absl::StatusOr<Conversation> JsonStore::Update(Txn*, absl::string_view,
+                                                        Mutation<Conversation>);
+template absl::StatusOr<Profile> JsonStore::Update(Txn*, absl::string_view,
+                                                   Mutation<Profile>);
+template absl::StatusOr<Subscription> JsonStore::Update(Txn*, absl::string_view,
+                                                        Mutation<Subscription>);
+
 // ---- Conversations
 // -----------------------------------------------------------
 
@@ -252,25 +382,6 @@ absl::Status JsonStore::CreateConversation(Txn* txn,
   }
   return Write(txn, RecordKind::kConversation, id, where.folder, object,
                nullptr);
-}
-
-absl::Status JsonStore::PutConversation(Txn* txn,
-                                        const Conversation& conversation) {
-  RETURN_IF_ERROR(
-      ValidateRecordId(RecordKind::kConversation, conversation.id()));
-  ASSIGN_OR_RETURN(JsonValue object, ConversationToJson(conversation));
-  return PutRecord(txn, RecordKind::kConversation, conversation.id(), object);
-}
-
-absl::StatusOr<std::optional<Conversation>> JsonStore::GetConversation(
-    absl::string_view id) {
-  RETURN_IF_ERROR(ValidateRecordId(RecordKind::kConversation, id));
-  ASSIGN_OR_RETURN(std::optional<Loaded> loaded,
-                   Load(RecordKind::kConversation, id));
-  if (!loaded.has_value()) return std::nullopt;
-  return DecodeConversation(
-      loaded->object, id,
-      StoreLayout::Display(RecordKind::kConversation, loaded->folder, id));
 }
 
 absl::StatusOr<std::vector<ConversationSummary>> JsonStore::ListConversations(
@@ -293,11 +404,8 @@ absl::Status JsonStore::AppendMessage(Txn* txn, absl::string_view id,
                                       const Message& message) {
   RETURN_IF_ERROR(ValidateRecordId(RecordKind::kConversation, id));
   ASSIGN_OR_RETURN(JsonValue message_json, MessageToJson(message));
-  ASSIGN_OR_RETURN(std::optional<LockGuard> guard,
-                   LockExisting(txn, RecordKind::kConversation, id));
-  if (!guard.has_value()) return NotFound(RecordKind::kConversation, id);
   ASSIGN_OR_RETURN(std::optional<Loaded> loaded,
-                   Load(RecordKind::kConversation, id));
+                   LoadLocked(txn, RecordKind::kConversation, id));
   if (!loaded.has_value()) return NotFound(RecordKind::kConversation, id);
   // Appending to the parsed object, not to a decoded record, keeps every
   // other byte of the file as it was.
@@ -313,32 +421,6 @@ absl::Status JsonStore::AppendMessage(Txn* txn, absl::string_view id,
   messages->array().push_back(std::move(message_json));
   return Write(txn, RecordKind::kConversation, id, loaded->folder,
                loaded->object, &loaded->contents.bytes);
-}
-
-absl::StatusOr<Conversation> JsonStore::UpdateConversation(
-    Txn* txn, absl::string_view id, Mutation<Conversation> mutate) {
-  RETURN_IF_ERROR(ValidateRecordId(RecordKind::kConversation, id));
-  ASSIGN_OR_RETURN(std::optional<LockGuard> guard,
-                   LockExisting(txn, RecordKind::kConversation, id));
-  if (!guard.has_value()) return NotFound(RecordKind::kConversation, id);
-  ASSIGN_OR_RETURN(std::optional<Loaded> loaded,
-                   Load(RecordKind::kConversation, id));
-  if (!loaded.has_value()) return NotFound(RecordKind::kConversation, id);
-  const std::string display =
-      StoreLayout::Display(RecordKind::kConversation, loaded->folder, id);
-  std::optional<JsonValue> messages = TakeMessages(loaded->object);
-  ASSIGN_OR_RETURN(Conversation conversation,
-                   DecodeConversation(loaded->object, id, display));
-  RETURN_IF_ERROR(mutate(conversation));
-  if (conversation.id() != id) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("conversation ", id, ": an update cannot change the id"));
-  }
-  ASSIGN_OR_RETURN(JsonValue object, ConversationToJson(conversation));
-  RestoreMessages(std::move(messages), object);
-  RETURN_IF_ERROR(Write(txn, RecordKind::kConversation, id, loaded->folder,
-                        object, &loaded->contents.bytes));
-  return conversation;
 }
 
 absl::StatusOr<int64_t> JsonStore::UpdateUserConversations(
@@ -372,18 +454,14 @@ absl::StatusOr<int64_t> JsonStore::UpdateUserConversationsLocked(
     ASSIGN_OR_RETURN(std::optional<Loaded> loaded,
                      Load(RecordKind::kConversation, item.id));
     if (!loaded.has_value()) continue;
-    const std::string display = StoreLayout::Display(RecordKind::kConversation,
-                                                     loaded->folder, item.id);
-    std::optional<JsonValue> messages = TakeMessages(loaded->object);
-    ASSIGN_OR_RETURN(Conversation conversation,
-                     DecodeConversation(loaded->object, item.id, display));
-    if (conversation.user_id() != user_id) continue;
-    if (!mutate(conversation)) continue;
-    ASSIGN_OR_RETURN(JsonValue object, ConversationToJson(conversation));
-    RestoreMessages(std::move(messages), object);
-    RETURN_IF_ERROR(Write(txn, RecordKind::kConversation, item.id,
-                          loaded->folder, object, &loaded->contents.bytes));
-    ++changed;
+    ASSIGN_OR_RETURN(
+        std::optional<Conversation> written,
+        Rewrite<Conversation>(
+            txn, item.id, *loaded,
+            [&](Conversation& conversation) -> absl::StatusOr<bool> {
+              return conversation.user_id() == user_id && mutate(conversation);
+            }));
+    if (written.has_value()) ++changed;
   }
   return changed;
 }
@@ -425,113 +503,8 @@ absl::StatusOr<int64_t> JsonStore::CountConversations(
   return count;
 }
 
-// ---- Profiles
-// ------------------------------------------------------------------
-
-absl::Status JsonStore::PutProfile(Txn* txn, const Profile& profile) {
-  RETURN_IF_ERROR(ValidateRecordId(RecordKind::kProfile, profile.user_id()));
-  ASSIGN_OR_RETURN(JsonValue object, ProfileToJson(profile));
-  return PutRecord(txn, RecordKind::kProfile, profile.user_id(), object);
-}
-
-absl::StatusOr<std::optional<Profile>> JsonStore::GetProfile(
-    absl::string_view user_id) {
-  RETURN_IF_ERROR(ValidateRecordId(RecordKind::kProfile, user_id));
-  ASSIGN_OR_RETURN(std::optional<Loaded> loaded,
-                   Load(RecordKind::kProfile, user_id));
-  if (!loaded.has_value()) return std::nullopt;
-  return DecodeProfile(
-      loaded->object, user_id,
-      StoreLayout::Display(RecordKind::kProfile, loaded->folder, user_id));
-}
-
-absl::StatusOr<Profile> JsonStore::UpdateProfile(Txn* txn,
-                                                 absl::string_view user_id,
-                                                 Mutation<Profile> mutate) {
-  RETURN_IF_ERROR(ValidateRecordId(RecordKind::kProfile, user_id));
-  ASSIGN_OR_RETURN(std::optional<LockGuard> guard,
-                   LockExisting(txn, RecordKind::kProfile, user_id));
-  if (!guard.has_value()) return NotFound(RecordKind::kProfile, user_id);
-  ASSIGN_OR_RETURN(std::optional<Loaded> loaded,
-                   Load(RecordKind::kProfile, user_id));
-  if (!loaded.has_value()) return NotFound(RecordKind::kProfile, user_id);
-  ASSIGN_OR_RETURN(
-      Profile profile,
-      DecodeProfile(
-          loaded->object, user_id,
-          StoreLayout::Display(RecordKind::kProfile, loaded->folder, user_id)));
-  RETURN_IF_ERROR(mutate(profile));
-  if (profile.user_id() != user_id) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "profile ", user_id, ": an update cannot change the user id"));
-  }
-  ASSIGN_OR_RETURN(JsonValue object, ProfileToJson(profile));
-  RETURN_IF_ERROR(Write(txn, RecordKind::kProfile, user_id, loaded->folder,
-                        object, &loaded->contents.bytes));
-  return profile;
-}
-
 // ---- Subscriptions
 // -------------------------------------------------------------
-
-absl::Status JsonStore::PutSubscription(Txn* txn,
-                                        const Subscription& subscription) {
-  RETURN_IF_ERROR(
-      ValidateRecordId(RecordKind::kSubscription, subscription.user_id()));
-  ASSIGN_OR_RETURN(JsonValue object, SubscriptionToJson(subscription));
-  return PutRecord(txn, RecordKind::kSubscription, subscription.user_id(),
-                   object);
-}
-
-absl::StatusOr<std::optional<Subscription>> JsonStore::GetSubscription(
-    absl::string_view user_id) {
-  RETURN_IF_ERROR(ValidateRecordId(RecordKind::kSubscription, user_id));
-  ASSIGN_OR_RETURN(std::optional<Loaded> loaded,
-                   Load(RecordKind::kSubscription, user_id));
-  if (!loaded.has_value()) return std::nullopt;
-  return DecodeSubscription(
-      loaded->object, user_id,
-      StoreLayout::Display(RecordKind::kSubscription, loaded->folder, user_id));
-}
-
-absl::StatusOr<std::optional<Subscription>> JsonStore::MutateSubscription(
-    Txn* txn, absl::string_view user_id,
-    std::optional<absl::string_view> stripe_id, Mutation<Subscription> mutate) {
-  ASSIGN_OR_RETURN(std::optional<LockGuard> guard,
-                   LockExisting(txn, RecordKind::kSubscription, user_id));
-  if (!guard.has_value()) return std::nullopt;
-  ASSIGN_OR_RETURN(std::optional<Loaded> loaded,
-                   Load(RecordKind::kSubscription, user_id));
-  if (!loaded.has_value()) return std::nullopt;
-  ASSIGN_OR_RETURN(
-      Subscription subscription,
-      DecodeSubscription(loaded->object, user_id,
-                         StoreLayout::Display(RecordKind::kSubscription,
-                                              loaded->folder, user_id)));
-  if (stripe_id.has_value() &&
-      (!subscription.has_stripe_subscription_id() ||
-       subscription.stripe_subscription_id() != *stripe_id)) {
-    return std::nullopt;
-  }
-  RETURN_IF_ERROR(mutate(subscription));
-  if (subscription.user_id() != user_id) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "subscription ", user_id, ": an update cannot change the user id"));
-  }
-  ASSIGN_OR_RETURN(JsonValue object, SubscriptionToJson(subscription));
-  RETURN_IF_ERROR(Write(txn, RecordKind::kSubscription, user_id, loaded->folder,
-                        object, &loaded->contents.bytes));
-  return subscription;
-}
-
-absl::StatusOr<Subscription> JsonStore::UpdateSubscription(
-    Txn* txn, absl::string_view user_id, Mutation<Subscription> mutate) {
-  RETURN_IF_ERROR(ValidateRecordId(RecordKind::kSubscription, user_id));
-  ASSIGN_OR_RETURN(std::optional<Subscription> updated,
-                   MutateSubscription(txn, user_id, std::nullopt, mutate));
-  if (!updated.has_value()) return NotFound(RecordKind::kSubscription, user_id);
-  return *std::move(updated);
-}
 
 absl::StatusOr<std::optional<Subscription>>
 JsonStore::UpdateSubscriptionByStripeId(
@@ -554,7 +527,12 @@ JsonStore::UpdateSubscriptionByStripeId(
     if (best == nullptr) return std::nullopt;
     ASSIGN_OR_RETURN(
         std::optional<Subscription> updated,
-        MutateSubscription(txn, best->id, stripe_subscription_id, mutate));
+        Mutate<Subscription>(
+            txn, best->id, mutate, [&](const Subscription& subscription) {
+              return subscription.has_stripe_subscription_id() &&
+                     subscription.stripe_subscription_id() ==
+                         stripe_subscription_id;
+            }));
     if (updated.has_value()) return updated;
   }
   return absl::UnavailableError(
@@ -583,47 +561,29 @@ absl::StatusOr<StoreCounts> JsonStore::Count() {
 }
 
 absl::Status JsonStore::Scan(RecordVisitor& visitor) {
+  RETURN_IF_ERROR(ScanKind(visitor, &RecordVisitor::OnProfile));
+  RETURN_IF_ERROR(ScanKind(visitor, &RecordVisitor::OnSubscription));
+  return ScanKind(visitor, &RecordVisitor::OnConversation);
+}
+
+template <typename Record>
+absl::Status JsonStore::ScanKind(
+    RecordVisitor& visitor,
+    absl::Status (RecordVisitor::*on_record)(const Record&)) {
   // One record in memory at a time; a file removed after the listing is
   // skipped. A file that cannot be read back goes to OnBadRecord, which
   // decides whether the scan goes on (migration's --skip-bad).
-  auto visit = [&visitor](RecordKind kind, const std::string& id,
-                          const absl::Status& read,
-                          auto&& on_record) -> absl::Status {
-    if (read.code() == absl::StatusCode::kDataLoss) {
-      return visitor.OnBadRecord(RecordKindName(kind), id, read);
+  const RecordKind kind = kType<Record>.kind;
+  ASSIGN_OR_RETURN(std::vector<std::string> ids, ListIds(kind));
+  for (const std::string& id : ids) {
+    absl::StatusOr<std::optional<Record>> record = Get<Record>(id);
+    if (record.status().code() == absl::StatusCode::kDataLoss) {
+      RETURN_IF_ERROR(
+          visitor.OnBadRecord(RecordKindName(kind), id, record.status()));
+      continue;
     }
-    if (!read.ok()) return read;
-    return on_record();
-  };
-  ASSIGN_OR_RETURN(std::vector<std::string> ids, ListIds(RecordKind::kProfile));
-  for (const std::string& id : ids) {
-    absl::StatusOr<std::optional<Profile>> profile = GetProfile(id);
-    RETURN_IF_ERROR(visit(RecordKind::kProfile, id, profile.status(), [&] {
-      return profile->has_value() ? visitor.OnProfile(**profile)
-                                  : absl::OkStatus();
-    }));
-  }
-  ASSIGN_OR_RETURN(ids, ListIds(RecordKind::kSubscription));
-  for (const std::string& id : ids) {
-    absl::StatusOr<std::optional<Subscription>> subscription =
-        GetSubscription(id);
-    RETURN_IF_ERROR(
-        visit(RecordKind::kSubscription, id, subscription.status(), [&] {
-          return subscription->has_value()
-                     ? visitor.OnSubscription(**subscription)
-                     : absl::OkStatus();
-        }));
-  }
-  ASSIGN_OR_RETURN(ids, ListIds(RecordKind::kConversation));
-  for (const std::string& id : ids) {
-    absl::StatusOr<std::optional<Conversation>> conversation =
-        GetConversation(id);
-    RETURN_IF_ERROR(
-        visit(RecordKind::kConversation, id, conversation.status(), [&] {
-          return conversation->has_value()
-                     ? visitor.OnConversation(**conversation)
-                     : absl::OkStatus();
-        }));
+    if (!record.ok()) return record.status();
+    if (record->has_value()) RETURN_IF_ERROR((visitor.*on_record)(**record));
   }
   return absl::OkStatus();
 }

@@ -51,16 +51,27 @@ class JsonStore {
   JsonStore(const JsonStore&) = delete;
   JsonStore& operator=(const JsonStore&) = delete;
 
+  // ---- Every kind of record (Conversation, Profile, Subscription) ----
+  // Stores `record` under its key (a conversation's id, a profile's or
+  // subscription's user id), in place of the record of that key.
+  template <typename Record>
+  absl::Status Put(Txn* txn, const Record& record);
+  // The record of that kind stored under `id`; nullopt when there is none.
+  template <typename Record>
+  absl::StatusOr<std::optional<Record>> Get(absl::string_view id);
+  // Read-modify-write of record `id` under its lock. NotFound when there is
+  // none; InvalidArgument when `mutate` changed the key. A conversation's
+  // messages are kept byte for byte.
+  template <typename Record>
+  absl::StatusOr<Record> Update(Txn* txn, absl::string_view id,
+                                Mutation<Record> mutate);
+
+  // ---- Conversations only ----
   absl::Status CreateConversation(Txn* txn, const Conversation& conversation);
-  absl::Status PutConversation(Txn* txn, const Conversation& conversation);
-  absl::StatusOr<std::optional<Conversation>> GetConversation(
-      absl::string_view id);
   absl::StatusOr<std::vector<ConversationSummary>> ListConversations(
       absl::string_view user_id);
   absl::Status AppendMessage(Txn* txn, absl::string_view id,
                              const Message& message);
-  absl::StatusOr<Conversation> UpdateConversation(
-      Txn* txn, absl::string_view id, Mutation<Conversation> mutate);
   absl::StatusOr<int64_t> UpdateUserConversations(
       Txn* txn, absl::string_view user_id,
       absl::FunctionRef<bool(Conversation&)> mutate);
@@ -68,16 +79,7 @@ class JsonStore {
   absl::StatusOr<int64_t> CountConversations(
       absl::string_view user_id, std::optional<absl::string_view> active_at);
 
-  absl::Status PutProfile(Txn* txn, const Profile& profile);
-  absl::StatusOr<std::optional<Profile>> GetProfile(absl::string_view user_id);
-  absl::StatusOr<Profile> UpdateProfile(Txn* txn, absl::string_view user_id,
-                                        Mutation<Profile> mutate);
-
-  absl::Status PutSubscription(Txn* txn, const Subscription& subscription);
-  absl::StatusOr<std::optional<Subscription>> GetSubscription(
-      absl::string_view user_id);
-  absl::StatusOr<Subscription> UpdateSubscription(
-      Txn* txn, absl::string_view user_id, Mutation<Subscription> mutate);
+  // ---- Subscriptions only ----
   absl::StatusOr<std::optional<Subscription>> UpdateSubscriptionByStripeId(
       Txn* txn, absl::string_view stripe_subscription_id,
       Mutation<Subscription> mutate);
@@ -100,12 +102,17 @@ class JsonStore {
     int folder = 0;
     FileContents contents;
     JsonValue object;
+    LockGuard lock;  // held when LoadLocked read it; else empty
   };
 
   // Reads and parses record `id` (highest-priority folder); nullopt when it
   // does not exist.
   absl::StatusOr<std::optional<Loaded>> Load(RecordKind kind,
                                              absl::string_view id);
+  // Load under the record's lock (LockExisting), for a change to a record
+  // that must exist: nullopt when it does not.
+  absl::StatusOr<std::optional<Loaded>> LoadLocked(Txn* txn, RecordKind kind,
+                                                   absl::string_view id);
   absl::StatusOr<JsonValue> Parse(RecordKind kind, absl::string_view id,
                                   int folder, absl::string_view bytes);
   // The lock of record `id` for an operation that needs the record to exist:
@@ -133,17 +140,31 @@ class JsonStore {
                                                        const std::string& id);
   absl::Status PutRecord(Txn* txn, RecordKind kind, absl::string_view id,
                          const JsonValue& object);
-  // Read-modify-write of a subscription; with `stripe_id`, only when its
-  // stripe_subscription_id still equals it (nullopt otherwise).
-  absl::StatusOr<std::optional<Subscription>> MutateSubscription(
-      Txn* txn, absl::string_view user_id,
-      std::optional<absl::string_view> stripe_id,
-      Mutation<Subscription> mutate);
+  // Update's read-modify-write, also of UpdateSubscriptionByStripeId:
+  // nullopt when record `id` does not exist, or when `still` refuses the
+  // record as read (it changed since the caller chose it).
+  template <typename Record>
+  absl::StatusOr<std::optional<Record>> Mutate(
+      Txn* txn, absl::string_view id, Mutation<Record> mutate,
+      absl::FunctionRef<bool(const Record&)> still);
+  // Decodes `loaded` (record `id`) and, when `change` says true, writes it
+  // back in `loaded`'s folder and layout: the record as written, or nullopt
+  // when `change` said false. A conversation's messages are not decoded:
+  // they go back byte for byte.
+  template <typename Record>
+  absl::StatusOr<std::optional<Record>> Rewrite(
+      Txn* txn, absl::string_view id, Loaded& loaded,
+      absl::FunctionRef<absl::StatusOr<bool>(Record&)> change);
   absl::StatusOr<int64_t> UpdateUserConversationsLocked(
       Txn* txn, absl::string_view user_id,
       absl::FunctionRef<bool(Conversation&)> mutate);
   // The ids of `kind` in all its folders, sorted, without duplicates.
   absl::StatusOr<std::vector<std::string>> ListIds(RecordKind kind);
+  // Scan's visit of every record of one kind, in id order.
+  template <typename Record>
+  absl::Status ScanKind(
+      RecordVisitor& visitor,
+      absl::Status (RecordVisitor::*on_record)(const Record&));
   // Once per folder and JsonStore, before its first change: removes the
   // temporary files that killed writers left there (RemoveStaleTempFiles).
   // Not at open, so that a store that is only read (a migration's source)
