@@ -11,8 +11,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "backends/json/json_backend_internal.h"
-#include "storage/posix_error.h"
 #include "backends/json/json_store.h"
+#include "storage/posix_error.h"
 #include "storage/record_by_record_stream.h"
 #include "storage/status_macros.h"
 #include "storage/status_util.h"
@@ -54,11 +54,11 @@ class JsonBackend final : public Backend, public RecordByRecordStream {
     return store_->CreateConversation(txn_, conversation);
   }
   absl::Status PutConversation(const Conversation& conversation) override {
-    return store_->PutConversation(txn_, conversation);
+    return store_->Put(txn_, conversation);
   }
   absl::StatusOr<std::optional<Conversation>> GetConversation(
       absl::string_view conversation_id) override {
-    return store_->GetConversation(conversation_id);
+    return store_->Get<Conversation>(conversation_id);
   }
   absl::StatusOr<std::vector<ConversationSummary>> ListConversations(
       absl::string_view user_id) override {
@@ -71,7 +71,7 @@ class JsonBackend final : public Backend, public RecordByRecordStream {
   absl::StatusOr<Conversation> UpdateConversation(
       absl::string_view conversation_id,
       Mutation<Conversation> mutate) override {
-    return store_->UpdateConversation(txn_, conversation_id, mutate);
+    return store_->Update(txn_, conversation_id, mutate);
   }
   absl::StatusOr<int64_t> UpdateUserConversations(
       absl::string_view user_id,
@@ -89,27 +89,27 @@ class JsonBackend final : public Backend, public RecordByRecordStream {
   }
 
   absl::Status PutProfile(const Profile& profile) override {
-    return store_->PutProfile(txn_, profile);
+    return store_->Put(txn_, profile);
   }
   absl::StatusOr<std::optional<Profile>> GetProfile(
       absl::string_view user_id) override {
-    return store_->GetProfile(user_id);
+    return store_->Get<Profile>(user_id);
   }
   absl::StatusOr<Profile> UpdateProfile(absl::string_view user_id,
                                         Mutation<Profile> mutate) override {
-    return store_->UpdateProfile(txn_, user_id, mutate);
+    return store_->Update(txn_, user_id, mutate);
   }
 
   absl::Status PutSubscription(const Subscription& subscription) override {
-    return store_->PutSubscription(txn_, subscription);
+    return store_->Put(txn_, subscription);
   }
   absl::StatusOr<std::optional<Subscription>> GetSubscription(
       absl::string_view user_id) override {
-    return store_->GetSubscription(user_id);
+    return store_->Get<Subscription>(user_id);
   }
   absl::StatusOr<Subscription> UpdateSubscription(
       absl::string_view user_id, Mutation<Subscription> mutate) override {
-    return store_->UpdateSubscription(txn_, user_id, mutate);
+    return store_->Update(txn_, user_id, mutate);
   }
   absl::StatusOr<std::optional<Subscription>> UpdateSubscriptionByStripeId(
       absl::string_view stripe_subscription_id,
@@ -176,7 +176,7 @@ int64_t FilesParsedForTesting(Backend& backend) {
 
 absl::StatusOr<std::unique_ptr<Backend>> OpenJsonBackend(
     const StorageUrl& url, const BackendOptions& options) {
-  (void)options;  // unversioned: every schema policy opens the store
+  (void)options;     // unversioned: every schema policy opens the store
   bool sync = true;  // the option's value was checked by JsonType::CheckUrl
   if (const std::string* value = url.FindOption("fsync")) {
     ASSIGN_OR_RETURN(sync, ParseBoolOption("fsync", *value));
@@ -189,8 +189,7 @@ absl::StatusOr<std::unique_ptr<Backend>> OpenJsonBackend(
           absl::StrCat("open ", url.Redacted(), ": the path is not a folder"));
     }
   } else if (errno != ENOENT) {
-    return PosixError(absl::StrCat("open ", url.Redacted()),
-                                    errno);
+    return PosixError(absl::StrCat("open ", url.Redacted()), errno);
   }
   return std::make_unique<json_backend::JsonBackend>(
       std::make_shared<json_backend::JsonStore>(root, sync), nullptr);

@@ -1,7 +1,5 @@
 #include "backends/json/json_store.h"
 
-#include <sys/stat.h>
-
 #include <algorithm>
 #include <utility>
 
@@ -35,204 +33,128 @@ void RestoreMessages(std::optional<JsonValue> messages, JsonValue& object) {
   if (messages.has_value()) object.Set("messages", *std::move(messages));
 }
 
+// What the operations on every kind of record need to know of one.
+template <typename Record>
+struct RecordType {
+  RecordKind kind;
+  const std::string& (Record::*key)() const;
+  absl::string_view key_name;  // for "an update cannot change the ..."
+  absl::StatusOr<Record> (*decode)(const JsonValue& object,
+                                   absl::string_view id,
+                                   absl::string_view display);
+  absl::StatusOr<JsonValue> (*encode)(const Record& record);
+};
+
+template <typename Record>
+constexpr RecordType<Record> kType{};
+template <>
+constexpr RecordType<Conversation> kType<Conversation>{
+    RecordKind::kConversation, &Conversation::id, "id", DecodeConversation,
+    ConversationToJson};
+template <>
+constexpr RecordType<Profile> kType<Profile>{RecordKind::kProfile,
+                                             &Profile::user_id, "user id",
+                                             DecodeProfile, ProfileToJson};
+template <>
+constexpr RecordType<Subscription> kType<Subscription>{
+    RecordKind::kSubscription, &Subscription::user_id, "user id",
+    DecodeSubscription, SubscriptionToJson};
+
 }  // namespace
 
-JsonStore::JsonStore(std::string root, bool sync)
-    : layout_(root),
-      sync_(sync),
-      lock_(layout_.LockFilePath()),
-      conversations_(&layout_, RecordKind::kConversation,
-                     [this](int folder, const std::string& id) {
-                       return LoadFacts(RecordKind::kConversation, folder, id);
-                     }),
-      subscriptions_(&layout_, RecordKind::kSubscription,
-                     [this](int folder, const std::string& id) {
-                       return LoadFacts(RecordKind::kSubscription, folder, id);
-                     }) {}
+// ---- Every kind of record
+// ---------------------------------------------------
 
-bool JsonStore::RootExists() const {
-  struct stat st;
-  return ::stat(layout_.root().c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+template <typename Record>
+absl::Status JsonStore::Put(Txn* txn, const Record& record) {
+  const RecordType<Record>& type = kType<Record>;
+  const std::string& id = (record.*type.key)();
+  RETURN_IF_ERROR(ValidateRecordId(type.kind, id));
+  ASSIGN_OR_RETURN(JsonValue object, type.encode(record));
+  return files_.PutRecord(txn, type.kind, id, object);
 }
 
-// ---- Reading ---------------------------------------------------------------
-
-absl::StatusOr<JsonValue> JsonStore::Parse(RecordKind kind,
-                                           absl::string_view id, int folder,
-                                           absl::string_view bytes) {
-  files_parsed_.fetch_add(1, std::memory_order_relaxed);
-  return ParseRecordFile(kind, id, bytes,
-                         StoreLayout::Display(kind, folder, id));
+template <typename Record>
+absl::StatusOr<std::optional<Record>> JsonStore::Get(absl::string_view id) {
+  const RecordType<Record>& type = kType<Record>;
+  RETURN_IF_ERROR(ValidateRecordId(type.kind, id));
+  ASSIGN_OR_RETURN(std::optional<Loaded> loaded, files_.Load(type.kind, id));
+  if (!loaded.has_value()) return std::nullopt;
+  return type.decode(loaded->object, id,
+                     StoreLayout::Display(type.kind, loaded->folder, id));
 }
 
-absl::StatusOr<std::optional<JsonStore::Loaded>> JsonStore::Load(
-    RecordKind kind, absl::string_view id) {
-  ASSIGN_OR_RETURN(std::optional<StoreLayout::Found> found,
-                   layout_.Read(kind, id));
-  if (!found.has_value()) return std::nullopt;
-  Loaded loaded;
-  loaded.folder = found->folder;
-  loaded.contents = std::move(found->contents);
-  ASSIGN_OR_RETURN(loaded.object,
-                   Parse(kind, id, loaded.folder, loaded.contents.bytes));
-  return loaded;
-}
-
-absl::StatusOr<IndexFacts> JsonStore::FactsOf(RecordKind kind,
-                                              absl::string_view id,
-                                              const JsonValue& object,
-                                              absl::string_view display) {
-  IndexFacts facts;
-  if (kind == RecordKind::kSubscription) {
-    const JsonValue* stripe = object.Find("stripe_subscription_id");
-    if (stripe != nullptr && stripe->is_string()) {
-      facts.key = stripe->string_value();
-    }
-    return facts;
-  }
-  // Decode everything but the messages, which a summary only counts.
-  JsonValue head = JsonValue::Object();
-  for (const JsonValue::Member& member : object.members()) {
-    if (member.first != "messages") head.members().push_back(member);
-  }
-  ASSIGN_OR_RETURN(Conversation conversation,
-                   DecodeConversation(head, id, display));
-  facts.key = conversation.user_id();
-  facts.summary = SummarizeConversation(conversation, MessageCount(object));
-  return facts;
-}
-
-absl::StatusOr<std::optional<LoadedFacts>> JsonStore::LoadFacts(
-    RecordKind kind, int folder, const std::string& id) {
-  const std::string display = StoreLayout::Display(kind, folder, id);
+template <typename Record>
+absl::StatusOr<Record> JsonStore::Update(Txn* txn, absl::string_view id,
+                                         Mutation<Record> mutate) {
+  const RecordKind kind = kType<Record>.kind;
+  RETURN_IF_ERROR(ValidateRecordId(kind, id));
   ASSIGN_OR_RETURN(
-      std::optional<FileContents> contents,
-      ReadFileIfExists(absl::StrCat(layout_.Folder(kind, folder), "/",
-                                    StoreLayout::FileName(id)),
-                       display));
-  if (!contents.has_value()) return std::nullopt;
-  LoadedFacts loaded;
-  loaded.identity = contents->identity;
-  absl::StatusOr<JsonValue> object = Parse(kind, id, folder, contents->bytes);
-  absl::StatusOr<IndexFacts> facts =
-      object.ok() ? FactsOf(kind, id, *object, display)
-                  : absl::StatusOr<IndexFacts>(object.status());
-  if (facts.ok()) {
-    loaded.facts = *std::move(facts);
-  } else {
-    loaded.error = facts.status();
+      std::optional<Record> updated,
+      Mutate<Record>(txn, id, mutate, [](const Record&) { return true; }));
+  if (!updated.has_value()) return NotFound(kind, id);
+  return *std::move(updated);
+}
+
+template <typename Record>
+absl::StatusOr<std::optional<Record>> JsonStore::Mutate(
+    Txn* txn, absl::string_view id, Mutation<Record> mutate,
+    absl::FunctionRef<bool(const Record&)> still) {
+  const RecordType<Record>& type = kType<Record>;
+  ASSIGN_OR_RETURN(std::optional<Loaded> loaded,
+                   files_.LoadLocked(txn, type.kind, id));
+  if (!loaded.has_value()) return std::nullopt;
+  return Rewrite<Record>(
+      txn, id, *loaded, [&](Record& record) -> absl::StatusOr<bool> {
+        if (!still(record)) return false;
+        RETURN_IF_ERROR(mutate(record));
+        if ((record.*type.key)() != id) {
+          return absl::InvalidArgumentError(
+              absl::StrCat(RecordKindName(type.kind), " ", id,
+                           ": an update cannot change the ", type.key_name));
+        }
+        return true;
+      });
+}
+
+template <typename Record>
+absl::StatusOr<std::optional<Record>> JsonStore::Rewrite(
+    Txn* txn, absl::string_view id, Loaded& loaded,
+    absl::FunctionRef<absl::StatusOr<bool>(Record&)> change) {
+  const RecordType<Record>& type = kType<Record>;
+  std::optional<JsonValue> messages;
+  if (type.kind == RecordKind::kConversation) {
+    messages = TakeMessages(loaded.object);
   }
-  return loaded;
-}
-
-absl::StatusOr<std::vector<std::string>> JsonStore::ListIds(RecordKind kind) {
-  std::vector<std::string> ids;
-  const auto& folders = StoreLayout::RelativeFolders(kind);
-  for (int i = 0; i < static_cast<int>(folders.size()); ++i) {
-    ASSIGN_OR_RETURN(std::vector<std::string> more,
-                     ListRecordIds(layout_.Folder(kind, i), folders[i]));
-    ids.insert(ids.end(), std::make_move_iterator(more.begin()),
-               std::make_move_iterator(more.end()));
-  }
-  std::sort(ids.begin(), ids.end());
-  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-  return ids;
-}
-
-// ---- Locking and writing
-// -----------------------------------------------------
-
-absl::StatusOr<std::optional<LockGuard>> JsonStore::LockExisting(
-    Txn* txn, RecordKind kind, absl::string_view id) {
-  if (txn != nullptr) return LockGuard();
-  // No folder, no records, and nothing may be created (not even the lock
-  // file) by an operation that finds nothing to change.
-  if (!RootExists()) return std::nullopt;
-  return lock_.LockRecord(RecordKindName(kind), id);
-}
-
-absl::StatusOr<LockGuard> JsonStore::LockForWrite(Txn* txn, RecordKind kind,
-                                                  absl::string_view id) {
-  if (txn != nullptr) return LockGuard();
-  RETURN_IF_ERROR(MakeFolders(layout_.root(), sync_, nullptr));
-  return lock_.LockRecord(RecordKindName(kind), id);
-}
-
-absl::StatusOr<LockGuard> JsonStore::LockStore() {
-  RETURN_IF_ERROR(MakeFolders(layout_.root(), sync_, nullptr));
-  return lock_.LockStore();
-}
-
-absl::Status JsonStore::MakeFolder(Txn* txn, const std::string& path) {
-  std::vector<std::string> created;
-  absl::Status status = MakeFolders(path, sync_, &created);
-  if (txn != nullptr) {
-    for (const std::string& folder : created) txn->journal.RecordFolder(folder);
-  }
-  return status;
-}
-
-absl::Status JsonStore::Write(Txn* txn, RecordKind kind, absl::string_view id,
-                              int folder, const JsonValue& object,
-                              const std::string* old) {
-  const std::string folder_path = layout_.Folder(kind, folder);
-  const std::string name = StoreLayout::FileName(id);
-  const std::string display = StoreLayout::Display(kind, folder, id);
-  if (old == nullptr) RETURN_IF_ERROR(MakeFolder(txn, folder_path));
-  SweepOnce(folder_path);
-  if (txn != nullptr) txn->journal.RecordFile(folder_path, name, display, old);
-  IndexFacts facts;
-  if (kind != RecordKind::kProfile) {
-    ASSIGN_OR_RETURN(facts, FactsOf(kind, id, object, display));
-  }
-  const int64_t write_start = NowNs();
   ASSIGN_OR_RETURN(
-      FileIdentity identity,
-      WriteFileAtomically(folder_path, name, EncodeRecordFile(object, old),
-                          sync_, display));
-  if (kind == RecordKind::kConversation) {
-    conversations_.Recorded(std::string(id), folder, identity, std::move(facts),
-                            write_start);
-  } else if (kind == RecordKind::kSubscription) {
-    subscriptions_.Recorded(std::string(id), folder, identity, std::move(facts),
-                            write_start);
-  }
-  return absl::OkStatus();
+      Record record,
+      type.decode(loaded.object, id,
+                  StoreLayout::Display(type.kind, loaded.folder, id)));
+  ASSIGN_OR_RETURN(bool write, change(record));
+  if (!write) return std::nullopt;
+  ASSIGN_OR_RETURN(JsonValue object, type.encode(record));
+  RestoreMessages(std::move(messages), object);
+  RETURN_IF_ERROR(files_.Write(txn, type.kind, id, loaded.folder, object,
+                               &loaded.contents.bytes));
+  return std::optional<Record>(std::move(record));
 }
 
-void JsonStore::SweepOnce(const std::string& folder_path) {
-  {
-    absl::MutexLock lock(&swept_mu_);
-    if (!swept_.insert(folder_path).second) return;
-  }
-  // Leftover temporary files are garbage that no listing counts: failing to
-  // remove them must not fail the write that noticed them.
-  RemoveStaleTempFiles(folder_path).status().IgnoreError();
-}
-
-absl::Status JsonStore::PutRecord(Txn* txn, RecordKind kind,
-                                  absl::string_view id,
-                                  const JsonValue& object) {
-  ASSIGN_OR_RETURN(LockGuard guard, LockForWrite(txn, kind, id));
-  ASSIGN_OR_RETURN(StoreLayout::Location where, layout_.Locate(kind, id));
-  std::optional<FileContents> old;
-  if (where.exists) {
-    ASSIGN_OR_RETURN(
-        old, ReadFileIfExists(absl::StrCat(layout_.Folder(kind, where.folder),
-                                           "/", StoreLayout::FileName(id)),
-                              StoreLayout::Display(kind, where.folder, id)));
-  }
-  return Write(txn, kind, id, where.folder, object,
-               old.has_value() ? &old->bytes : nullptr);
-}
-
-absl::Status JsonStore::RollBack(Txn* txn) {
-  absl::Status status = txn->journal.RollBack(sync_);
-  // The restored files are not what the index last saw.
-  conversations_.Forget();
-  subscriptions_.Forget();
-  return status;
-}
+// The record types json_backend.cc calls these with.
+template absl::Status JsonStore::Put(Txn*, const Conversation&);
+template absl::Status JsonStore::Put(Txn*, const Profile&);
+template absl::Status JsonStore::Put(Txn*, const Subscription&);
+template absl::StatusOr<std::optional<Conversation>> JsonStore::Get(
+    absl::string_view);
+template absl::StatusOr<std::optional<Profile>> JsonStore::Get(
+    absl::string_view);
+template absl::StatusOr<std::optional<Subscription>> JsonStore::Get(
+    absl::string_view);
+template absl::StatusOr<Conversation> JsonStore::Update(Txn*, absl::string_view,
+                                                        Mutation<Conversation>);
+template absl::StatusOr<Profile> JsonStore::Update(Txn*, absl::string_view,
+                                                   Mutation<Profile>);
+template absl::StatusOr<Subscription> JsonStore::Update(Txn*, absl::string_view,
+                                                        Mutation<Subscription>);
 
 // ---- Conversations
 // -----------------------------------------------------------
@@ -242,44 +164,16 @@ absl::Status JsonStore::CreateConversation(Txn* txn,
   const std::string& id = conversation.id();
   RETURN_IF_ERROR(ValidateRecordId(RecordKind::kConversation, id));
   ASSIGN_OR_RETURN(JsonValue object, ConversationToJson(conversation));
-  ASSIGN_OR_RETURN(LockGuard guard,
-                   LockForWrite(txn, RecordKind::kConversation, id));
-  ASSIGN_OR_RETURN(StoreLayout::Location where,
-                   layout_.Locate(RecordKind::kConversation, id));
-  if (where.exists) {
-    return absl::AlreadyExistsError(
-        absl::StrCat("conversation ", id, ": already exists"));
-  }
-  return Write(txn, RecordKind::kConversation, id, where.folder, object,
-               nullptr);
-}
-
-absl::Status JsonStore::PutConversation(Txn* txn,
-                                        const Conversation& conversation) {
-  RETURN_IF_ERROR(
-      ValidateRecordId(RecordKind::kConversation, conversation.id()));
-  ASSIGN_OR_RETURN(JsonValue object, ConversationToJson(conversation));
-  return PutRecord(txn, RecordKind::kConversation, conversation.id(), object);
-}
-
-absl::StatusOr<std::optional<Conversation>> JsonStore::GetConversation(
-    absl::string_view id) {
-  RETURN_IF_ERROR(ValidateRecordId(RecordKind::kConversation, id));
-  ASSIGN_OR_RETURN(std::optional<Loaded> loaded,
-                   Load(RecordKind::kConversation, id));
-  if (!loaded.has_value()) return std::nullopt;
-  return DecodeConversation(
-      loaded->object, id,
-      StoreLayout::Display(RecordKind::kConversation, loaded->folder, id));
+  return files_.CreateRecord(txn, RecordKind::kConversation, id, object);
 }
 
 absl::StatusOr<std::vector<ConversationSummary>> JsonStore::ListConversations(
     absl::string_view user_id) {
   std::vector<RecordIndex::Item> items;
   if (user_id.empty()) {
-    ASSIGN_OR_RETURN(items, conversations_.All());
+    ASSIGN_OR_RETURN(items, files_.conversations().All());
   } else {
-    ASSIGN_OR_RETURN(items, conversations_.FindByKey(user_id));
+    ASSIGN_OR_RETURN(items, files_.conversations().FindByKey(user_id));
   }
   std::vector<ConversationSummary> summaries;
   summaries.reserve(items.size());
@@ -293,11 +187,8 @@ absl::Status JsonStore::AppendMessage(Txn* txn, absl::string_view id,
                                       const Message& message) {
   RETURN_IF_ERROR(ValidateRecordId(RecordKind::kConversation, id));
   ASSIGN_OR_RETURN(JsonValue message_json, MessageToJson(message));
-  ASSIGN_OR_RETURN(std::optional<LockGuard> guard,
-                   LockExisting(txn, RecordKind::kConversation, id));
-  if (!guard.has_value()) return NotFound(RecordKind::kConversation, id);
   ASSIGN_OR_RETURN(std::optional<Loaded> loaded,
-                   Load(RecordKind::kConversation, id));
+                   files_.LoadLocked(txn, RecordKind::kConversation, id));
   if (!loaded.has_value()) return NotFound(RecordKind::kConversation, id);
   // Appending to the parsed object, not to a decoded record, keeps every
   // other byte of the file as it was.
@@ -311,34 +202,8 @@ absl::Status JsonStore::AppendMessage(Txn* txn, absl::string_view id,
         ": \"messages\" is not a list"));
   }
   messages->array().push_back(std::move(message_json));
-  return Write(txn, RecordKind::kConversation, id, loaded->folder,
-               loaded->object, &loaded->contents.bytes);
-}
-
-absl::StatusOr<Conversation> JsonStore::UpdateConversation(
-    Txn* txn, absl::string_view id, Mutation<Conversation> mutate) {
-  RETURN_IF_ERROR(ValidateRecordId(RecordKind::kConversation, id));
-  ASSIGN_OR_RETURN(std::optional<LockGuard> guard,
-                   LockExisting(txn, RecordKind::kConversation, id));
-  if (!guard.has_value()) return NotFound(RecordKind::kConversation, id);
-  ASSIGN_OR_RETURN(std::optional<Loaded> loaded,
-                   Load(RecordKind::kConversation, id));
-  if (!loaded.has_value()) return NotFound(RecordKind::kConversation, id);
-  const std::string display =
-      StoreLayout::Display(RecordKind::kConversation, loaded->folder, id);
-  std::optional<JsonValue> messages = TakeMessages(loaded->object);
-  ASSIGN_OR_RETURN(Conversation conversation,
-                   DecodeConversation(loaded->object, id, display));
-  RETURN_IF_ERROR(mutate(conversation));
-  if (conversation.id() != id) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("conversation ", id, ": an update cannot change the id"));
-  }
-  ASSIGN_OR_RETURN(JsonValue object, ConversationToJson(conversation));
-  RestoreMessages(std::move(messages), object);
-  RETURN_IF_ERROR(Write(txn, RecordKind::kConversation, id, loaded->folder,
-                        object, &loaded->contents.bytes));
-  return conversation;
+  return files_.Write(txn, RecordKind::kConversation, id, loaded->folder,
+                      loaded->object, &loaded->contents.bytes);
 }
 
 absl::StatusOr<int64_t> JsonStore::UpdateUserConversations(
@@ -347,14 +212,14 @@ absl::StatusOr<int64_t> JsonStore::UpdateUserConversations(
   if (txn != nullptr) {
     return UpdateUserConversationsLocked(txn, user_id, mutate);
   }
-  if (!RootExists()) return 0;
+  if (!files_.RootExists()) return 0;
   // Several files change together: hold the whole store, and undo the
   // files already written if a later one fails.
-  ASSIGN_OR_RETURN(LockGuard guard, LockStore());
+  ASSIGN_OR_RETURN(LockGuard guard, files_.LockStore());
   Txn local;
   absl::StatusOr<int64_t> changed =
       UpdateUserConversationsLocked(&local, user_id, mutate);
-  if (!changed.ok()) RollBack(&local).IgnoreError();  // report the cause
+  if (!changed.ok()) files_.RollBack(&local).IgnoreError();  // report the cause
   return changed;
 }
 
@@ -362,7 +227,7 @@ absl::StatusOr<int64_t> JsonStore::UpdateUserConversationsLocked(
     Txn* txn, absl::string_view user_id,
     absl::FunctionRef<bool(Conversation&)> mutate) {
   ASSIGN_OR_RETURN(std::vector<RecordIndex::Item> items,
-                   conversations_.FindByKey(user_id));
+                   files_.conversations().FindByKey(user_id));
   std::sort(items.begin(), items.end(),
             [](const RecordIndex::Item& a, const RecordIndex::Item& b) {
               return a.id < b.id;
@@ -370,20 +235,16 @@ absl::StatusOr<int64_t> JsonStore::UpdateUserConversationsLocked(
   int64_t changed = 0;
   for (const RecordIndex::Item& item : items) {
     ASSIGN_OR_RETURN(std::optional<Loaded> loaded,
-                     Load(RecordKind::kConversation, item.id));
+                     files_.Load(RecordKind::kConversation, item.id));
     if (!loaded.has_value()) continue;
-    const std::string display = StoreLayout::Display(RecordKind::kConversation,
-                                                     loaded->folder, item.id);
-    std::optional<JsonValue> messages = TakeMessages(loaded->object);
-    ASSIGN_OR_RETURN(Conversation conversation,
-                     DecodeConversation(loaded->object, item.id, display));
-    if (conversation.user_id() != user_id) continue;
-    if (!mutate(conversation)) continue;
-    ASSIGN_OR_RETURN(JsonValue object, ConversationToJson(conversation));
-    RestoreMessages(std::move(messages), object);
-    RETURN_IF_ERROR(Write(txn, RecordKind::kConversation, item.id,
-                          loaded->folder, object, &loaded->contents.bytes));
-    ++changed;
+    ASSIGN_OR_RETURN(
+        std::optional<Conversation> written,
+        Rewrite<Conversation>(
+            txn, item.id, *loaded,
+            [&](Conversation& conversation) -> absl::StatusOr<bool> {
+              return conversation.user_id() == user_id && mutate(conversation);
+            }));
+    if (written.has_value()) ++changed;
   }
   return changed;
 }
@@ -391,29 +252,13 @@ absl::StatusOr<int64_t> JsonStore::UpdateUserConversationsLocked(
 absl::StatusOr<bool> JsonStore::DeleteConversation(Txn* txn,
                                                    absl::string_view id) {
   RETURN_IF_ERROR(ValidateRecordId(RecordKind::kConversation, id));
-  ASSIGN_OR_RETURN(std::optional<LockGuard> guard,
-                   LockExisting(txn, RecordKind::kConversation, id));
-  if (!guard.has_value()) return false;
-  const std::string folder = layout_.Folder(RecordKind::kConversation, 0);
-  const std::string name = StoreLayout::FileName(id);
-  const std::string display =
-      StoreLayout::Display(RecordKind::kConversation, 0, id);
-  if (txn != nullptr) {
-    ASSIGN_OR_RETURN(
-        std::optional<FileContents> old,
-        ReadFileIfExists(absl::StrCat(folder, "/", name), display));
-    if (!old.has_value()) return false;
-    txn->journal.RecordFile(folder, name, display, &old->bytes);
-  }
-  ASSIGN_OR_RETURN(bool existed, RemoveFile(folder, name, sync_, display));
-  conversations_.Removed(std::string(id));
-  return existed;
+  return files_.RemoveRecord(txn, RecordKind::kConversation, id);
 }
 
 absl::StatusOr<int64_t> JsonStore::CountConversations(
     absl::string_view user_id, std::optional<absl::string_view> active_at) {
   ASSIGN_OR_RETURN(std::vector<RecordIndex::Item> items,
-                   conversations_.FindByKey(user_id));
+                   files_.conversations().FindByKey(user_id));
   int64_t count = 0;
   for (const RecordIndex::Item& item : items) {
     const ConversationSummary& summary = item.facts.summary;
@@ -425,113 +270,8 @@ absl::StatusOr<int64_t> JsonStore::CountConversations(
   return count;
 }
 
-// ---- Profiles
-// ------------------------------------------------------------------
-
-absl::Status JsonStore::PutProfile(Txn* txn, const Profile& profile) {
-  RETURN_IF_ERROR(ValidateRecordId(RecordKind::kProfile, profile.user_id()));
-  ASSIGN_OR_RETURN(JsonValue object, ProfileToJson(profile));
-  return PutRecord(txn, RecordKind::kProfile, profile.user_id(), object);
-}
-
-absl::StatusOr<std::optional<Profile>> JsonStore::GetProfile(
-    absl::string_view user_id) {
-  RETURN_IF_ERROR(ValidateRecordId(RecordKind::kProfile, user_id));
-  ASSIGN_OR_RETURN(std::optional<Loaded> loaded,
-                   Load(RecordKind::kProfile, user_id));
-  if (!loaded.has_value()) return std::nullopt;
-  return DecodeProfile(
-      loaded->object, user_id,
-      StoreLayout::Display(RecordKind::kProfile, loaded->folder, user_id));
-}
-
-absl::StatusOr<Profile> JsonStore::UpdateProfile(Txn* txn,
-                                                 absl::string_view user_id,
-                                                 Mutation<Profile> mutate) {
-  RETURN_IF_ERROR(ValidateRecordId(RecordKind::kProfile, user_id));
-  ASSIGN_OR_RETURN(std::optional<LockGuard> guard,
-                   LockExisting(txn, RecordKind::kProfile, user_id));
-  if (!guard.has_value()) return NotFound(RecordKind::kProfile, user_id);
-  ASSIGN_OR_RETURN(std::optional<Loaded> loaded,
-                   Load(RecordKind::kProfile, user_id));
-  if (!loaded.has_value()) return NotFound(RecordKind::kProfile, user_id);
-  ASSIGN_OR_RETURN(
-      Profile profile,
-      DecodeProfile(
-          loaded->object, user_id,
-          StoreLayout::Display(RecordKind::kProfile, loaded->folder, user_id)));
-  RETURN_IF_ERROR(mutate(profile));
-  if (profile.user_id() != user_id) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "profile ", user_id, ": an update cannot change the user id"));
-  }
-  ASSIGN_OR_RETURN(JsonValue object, ProfileToJson(profile));
-  RETURN_IF_ERROR(Write(txn, RecordKind::kProfile, user_id, loaded->folder,
-                        object, &loaded->contents.bytes));
-  return profile;
-}
-
 // ---- Subscriptions
 // -------------------------------------------------------------
-
-absl::Status JsonStore::PutSubscription(Txn* txn,
-                                        const Subscription& subscription) {
-  RETURN_IF_ERROR(
-      ValidateRecordId(RecordKind::kSubscription, subscription.user_id()));
-  ASSIGN_OR_RETURN(JsonValue object, SubscriptionToJson(subscription));
-  return PutRecord(txn, RecordKind::kSubscription, subscription.user_id(),
-                   object);
-}
-
-absl::StatusOr<std::optional<Subscription>> JsonStore::GetSubscription(
-    absl::string_view user_id) {
-  RETURN_IF_ERROR(ValidateRecordId(RecordKind::kSubscription, user_id));
-  ASSIGN_OR_RETURN(std::optional<Loaded> loaded,
-                   Load(RecordKind::kSubscription, user_id));
-  if (!loaded.has_value()) return std::nullopt;
-  return DecodeSubscription(
-      loaded->object, user_id,
-      StoreLayout::Display(RecordKind::kSubscription, loaded->folder, user_id));
-}
-
-absl::StatusOr<std::optional<Subscription>> JsonStore::MutateSubscription(
-    Txn* txn, absl::string_view user_id,
-    std::optional<absl::string_view> stripe_id, Mutation<Subscription> mutate) {
-  ASSIGN_OR_RETURN(std::optional<LockGuard> guard,
-                   LockExisting(txn, RecordKind::kSubscription, user_id));
-  if (!guard.has_value()) return std::nullopt;
-  ASSIGN_OR_RETURN(std::optional<Loaded> loaded,
-                   Load(RecordKind::kSubscription, user_id));
-  if (!loaded.has_value()) return std::nullopt;
-  ASSIGN_OR_RETURN(
-      Subscription subscription,
-      DecodeSubscription(loaded->object, user_id,
-                         StoreLayout::Display(RecordKind::kSubscription,
-                                              loaded->folder, user_id)));
-  if (stripe_id.has_value() &&
-      (!subscription.has_stripe_subscription_id() ||
-       subscription.stripe_subscription_id() != *stripe_id)) {
-    return std::nullopt;
-  }
-  RETURN_IF_ERROR(mutate(subscription));
-  if (subscription.user_id() != user_id) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "subscription ", user_id, ": an update cannot change the user id"));
-  }
-  ASSIGN_OR_RETURN(JsonValue object, SubscriptionToJson(subscription));
-  RETURN_IF_ERROR(Write(txn, RecordKind::kSubscription, user_id, loaded->folder,
-                        object, &loaded->contents.bytes));
-  return subscription;
-}
-
-absl::StatusOr<Subscription> JsonStore::UpdateSubscription(
-    Txn* txn, absl::string_view user_id, Mutation<Subscription> mutate) {
-  RETURN_IF_ERROR(ValidateRecordId(RecordKind::kSubscription, user_id));
-  ASSIGN_OR_RETURN(std::optional<Subscription> updated,
-                   MutateSubscription(txn, user_id, std::nullopt, mutate));
-  if (!updated.has_value()) return NotFound(RecordKind::kSubscription, user_id);
-  return *std::move(updated);
-}
 
 absl::StatusOr<std::optional<Subscription>>
 JsonStore::UpdateSubscriptionByStripeId(
@@ -543,7 +283,7 @@ JsonStore::UpdateSubscriptionByStripeId(
   constexpr int kAttempts = 8;
   for (int attempt = 0; attempt < kAttempts; ++attempt) {
     ASSIGN_OR_RETURN(std::vector<RecordIndex::Item> items,
-                     subscriptions_.All());
+                     files_.subscriptions().All());
     const RecordIndex::Item* best = nullptr;
     for (const RecordIndex::Item& item : items) {
       if (item.facts.key == stripe_subscription_id &&
@@ -554,7 +294,12 @@ JsonStore::UpdateSubscriptionByStripeId(
     if (best == nullptr) return std::nullopt;
     ASSIGN_OR_RETURN(
         std::optional<Subscription> updated,
-        MutateSubscription(txn, best->id, stripe_subscription_id, mutate));
+        Mutate<Subscription>(
+            txn, best->id, mutate, [&](const Subscription& subscription) {
+              return subscription.has_stripe_subscription_id() &&
+                     subscription.stripe_subscription_id() ==
+                         stripe_subscription_id;
+            }));
     if (updated.has_value()) return updated;
   }
   return absl::UnavailableError(
@@ -568,13 +313,13 @@ JsonStore::UpdateSubscriptionByStripeId(
 absl::StatusOr<StoreCounts> JsonStore::Count() {
   StoreCounts counts;
   ASSIGN_OR_RETURN(std::vector<std::string> profiles,
-                   ListIds(RecordKind::kProfile));
+                   files_.ListIds(RecordKind::kProfile));
   counts.profiles = static_cast<int64_t>(profiles.size());
   ASSIGN_OR_RETURN(std::vector<std::string> subscriptions,
-                   ListIds(RecordKind::kSubscription));
+                   files_.ListIds(RecordKind::kSubscription));
   counts.subscriptions = static_cast<int64_t>(subscriptions.size());
   ASSIGN_OR_RETURN(std::vector<RecordIndex::Item> conversations,
-                   conversations_.All());
+                   files_.conversations().All());
   counts.conversations = static_cast<int64_t>(conversations.size());
   for (const RecordIndex::Item& item : conversations) {
     counts.messages += item.facts.summary.message_count();
@@ -583,47 +328,29 @@ absl::StatusOr<StoreCounts> JsonStore::Count() {
 }
 
 absl::Status JsonStore::Scan(RecordVisitor& visitor) {
+  RETURN_IF_ERROR(ScanKind(visitor, &RecordVisitor::OnProfile));
+  RETURN_IF_ERROR(ScanKind(visitor, &RecordVisitor::OnSubscription));
+  return ScanKind(visitor, &RecordVisitor::OnConversation);
+}
+
+template <typename Record>
+absl::Status JsonStore::ScanKind(
+    RecordVisitor& visitor,
+    absl::Status (RecordVisitor::*on_record)(const Record&)) {
   // One record in memory at a time; a file removed after the listing is
   // skipped. A file that cannot be read back goes to OnBadRecord, which
   // decides whether the scan goes on (migration's --skip-bad).
-  auto visit = [&visitor](RecordKind kind, const std::string& id,
-                          const absl::Status& read,
-                          auto&& on_record) -> absl::Status {
-    if (read.code() == absl::StatusCode::kDataLoss) {
-      return visitor.OnBadRecord(RecordKindName(kind), id, read);
+  const RecordKind kind = kType<Record>.kind;
+  ASSIGN_OR_RETURN(std::vector<std::string> ids, files_.ListIds(kind));
+  for (const std::string& id : ids) {
+    absl::StatusOr<std::optional<Record>> record = Get<Record>(id);
+    if (record.status().code() == absl::StatusCode::kDataLoss) {
+      RETURN_IF_ERROR(
+          visitor.OnBadRecord(RecordKindName(kind), id, record.status()));
+      continue;
     }
-    if (!read.ok()) return read;
-    return on_record();
-  };
-  ASSIGN_OR_RETURN(std::vector<std::string> ids, ListIds(RecordKind::kProfile));
-  for (const std::string& id : ids) {
-    absl::StatusOr<std::optional<Profile>> profile = GetProfile(id);
-    RETURN_IF_ERROR(visit(RecordKind::kProfile, id, profile.status(), [&] {
-      return profile->has_value() ? visitor.OnProfile(**profile)
-                                  : absl::OkStatus();
-    }));
-  }
-  ASSIGN_OR_RETURN(ids, ListIds(RecordKind::kSubscription));
-  for (const std::string& id : ids) {
-    absl::StatusOr<std::optional<Subscription>> subscription =
-        GetSubscription(id);
-    RETURN_IF_ERROR(
-        visit(RecordKind::kSubscription, id, subscription.status(), [&] {
-          return subscription->has_value()
-                     ? visitor.OnSubscription(**subscription)
-                     : absl::OkStatus();
-        }));
-  }
-  ASSIGN_OR_RETURN(ids, ListIds(RecordKind::kConversation));
-  for (const std::string& id : ids) {
-    absl::StatusOr<std::optional<Conversation>> conversation =
-        GetConversation(id);
-    RETURN_IF_ERROR(
-        visit(RecordKind::kConversation, id, conversation.status(), [&] {
-          return conversation->has_value()
-                     ? visitor.OnConversation(**conversation)
-                     : absl::OkStatus();
-        }));
+    if (!record.ok()) return record.status();
+    if (record->has_value()) RETURN_IF_ERROR((visitor.*on_record)(**record));
   }
   return absl::OkStatus();
 }

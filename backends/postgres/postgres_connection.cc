@@ -229,37 +229,26 @@ PostgresConnection::PostgresConnection(ConnPtr conn, bool prepared_statements,
 
 PostgresConnection::~PostgresConnection() = default;
 
-absl::StatusOr<PGconn*> PostgresConnection::OpenNative(
+absl::StatusOr<ConnPtr> PostgresConnection::OpenNative(
     const PostgresConnectParams& params) {
   absl::StatusOr<std::unique_ptr<PostgresConnection>> connection = Open(params);
   if (!connection.ok()) return connection.status();
-  return (*connection)->conn_.release();
+  return std::move((*connection)->conn_);
 }
 
 absl::StatusOr<std::string> PostgresConnection::Prepared(const std::string& sql,
                                                          int n_params) {
-  auto it = prepared_.find(sql);
-  if (it != prepared_.end()) return it->second;
-  std::string name = absl::StrCat("parley_", next_statement_++);
+  PreparedStatements::Statement statement = prepared_.Use(sql);
+  if (!statement.prepare) return std::move(statement.name);
   // Parameter types are left to the server (nullptr), which infers each
   // from where it appears, as it would for a literal.
-  ResultPtr result(PQprepare(conn_.get(), name.c_str(), sql.c_str(), n_params,
-                             /*paramTypes=*/nullptr));
+  ResultPtr result(PQprepare(conn_.get(), statement.name.c_str(), sql.c_str(),
+                             n_params, /*paramTypes=*/nullptr));
   if (!IsOkResult(result.get())) {
-    absl::Status status =
-        PostgresStatus(result.get(), conn_.get(), "prepare statement");
-    if (SqlState(result.get()) == "42P05") {
-      // Another client's statement of that name on this server session:
-      // only a transaction-mode pooler shares a session like that.
-      return absl::FailedPreconditionError(absl::StrCat(
-          status.message(),
-          "; a pooler in transaction mode (PgBouncer) shares server sessions "
-          "between clients: remove prepared_statements=true from the URL"));
-    }
-    return status;
+    prepared_.Forget(sql);
+    return PrepareStatus(result.get(), conn_.get(), "prepare statement");
   }
-  prepared_.emplace(sql, name);
-  return name;
+  return std::move(statement.name);
 }
 
 absl::StatusOr<int64_t> PostgresConnection::Execute(
@@ -292,7 +281,7 @@ absl::StatusOr<int64_t> PostgresConnection::Execute(
     // prepare it again when no transaction would be left half-done by the
     // retry.
     if (!IsStalePreparedStatement(result.get())) break;
-    prepared_.erase(sql_text);
+    prepared_.Forget(sql_text);
     if (attempt > 0 || InTransaction()) break;
   }
   if (!IsOkResult(result.get())) {
@@ -343,16 +332,15 @@ absl::Status PostgresConnection::CopyRows(
     }
   }
   if (!encoded.ok()) {
-    encoded = absl::InvalidArgumentError(absl::StrCat(
-        "copy into ", table, ": ", encoded.message()));
+    encoded = absl::InvalidArgumentError(
+        absl::StrCat("copy into ", table, ": ", encoded.message()));
   }
   // Ending the copy with an error message makes the server fail it, so
   // nothing of it is stored.
   if (sent) {
-    sent = PQputCopyEnd(conn_.get(), encoded.ok()
-                                         ? nullptr
-                                         : "parley: a value cannot be copied") ==
-           1;
+    sent = PQputCopyEnd(conn_.get(),
+                        encoded.ok() ? nullptr
+                                     : "parley: a value cannot be copied") == 1;
   }
   ResultPtr result(PQgetResult(conn_.get()));
   absl::Status status =
@@ -382,10 +370,7 @@ absl::Status PostgresConnection::Begin(sql::TransactionMode mode) {
     return absl::InternalError(
         "begin transaction: postgresql: a transaction is already open");
   }
-  const char* sql = mode == sql::TransactionMode::kRead
-                        ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
-                        : "BEGIN";
-  absl::Status status = Command(sql, "begin transaction");
+  absl::Status status = Command(BeginStatement(mode), "begin transaction");
   if (status.ok()) begun_ = true;
   return status;
 }

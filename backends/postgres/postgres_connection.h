@@ -9,13 +9,14 @@
 #include <string>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
+#include "backends/postgres/postgres_wire.h"
+#include "backends/postgres/prepared_statements.h"
 #include "backends/sql/sql_connection.h"
 #include "storage/url.h"
 
@@ -99,8 +100,8 @@ class PostgresConnection : public sql::SqlConnection {
       const PostgresConnectParams& params);
 
   // Connects and sets the session up as Open does, and hands the libpq
-  // connection itself to the caller (the pipeline), who must PQfinish it.
-  static absl::StatusOr<PGconn*> OpenNative(
+  // connection itself to the caller (the pipeline).
+  static absl::StatusOr<ConnPtr> OpenNative(
       const PostgresConnectParams& params);
 
   ~PostgresConnection() override;
@@ -115,9 +116,8 @@ class PostgresConnection : public sql::SqlConnection {
                         size_t column_count,
                         absl::Span<const sql::SqlValue> values) override;
 
-  // kWrite: BEGIN (READ COMMITTED; the shared SQL locks rows it will
-  // rewrite with FOR UPDATE). kRead: BEGIN ISOLATION LEVEL REPEATABLE READ
-  // READ ONLY, one snapshot for every statement of the transaction.
+  // Sends BeginStatement(mode) (postgres_wire.h): READ COMMITTED for
+  // kWrite, a read-only REPEATABLE READ snapshot for kRead.
   absl::Status Begin(sql::TransactionMode mode) override;
   // When the connection is lost while COMMIT is in flight, returns
   // CommitOutcomeUnknownError (storage/status_util.h): the server may have
@@ -153,11 +153,6 @@ class PostgresConnection : public sql::SqlConnection {
   int prepared_count() const { return static_cast<int>(prepared_.size()); }
 
  private:
-  struct ConnDeleter {
-    void operator()(PGconn* conn) const { PQfinish(conn); }
-  };
-  using ConnPtr = std::unique_ptr<PGconn, ConnDeleter>;
-
   PostgresConnection(ConnPtr conn, bool prepared_statements,
                      bool behind_pooler);
 
@@ -174,8 +169,7 @@ class PostgresConnection : public sql::SqlConnection {
   const bool behind_pooler_;
   const absl::Time opened_at_;
   // SQL text -> name of the statement prepared on the server.
-  absl::flat_hash_map<std::string, std::string> prepared_;
-  int next_statement_ = 0;
+  PreparedStatements prepared_{PreparedStatements::kConnectionPrefix};
   // Set by Begin, cleared by Commit/Rollback: what InTransaction() reports
   // once the connection is broken and libpq no longer knows.
   bool begun_ = false;

@@ -59,16 +59,20 @@ bool IsOutOfConnections(absl::string_view message) {
   return false;
 }
 
+// Class 08 connection_exception, 57P01 admin_shutdown, 57P02 crash_shutdown,
+// 57P03 cannot_connect_now: the session is gone or never was.
+bool IsConnectionState(absl::string_view state) {
+  return state.substr(0, 2) == "08" || state == "57P01" || state == "57P02" ||
+         state == "57P03";
+}
+
 absl::StatusCode CodeForSqlState(absl::string_view state) {
   const absl::string_view sqlstate_class = state.substr(0, 2);
   if (state == "23505") return absl::StatusCode::kAlreadyExists;
   if (state == "28P01" || state == "28000") {
     return absl::StatusCode::kPermissionDenied;
   }
-  if (sqlstate_class == "08" || state == "57P01" || state == "57P02" ||
-      state == "57P03") {
-    return absl::StatusCode::kUnavailable;
-  }
+  if (IsConnectionState(state)) return absl::StatusCode::kUnavailable;
   if (state == "40001" || state == "40P01") return absl::StatusCode::kAborted;
   if (sqlstate_class == "53") return absl::StatusCode::kResourceExhausted;
   if (state == "57014") return absl::StatusCode::kDeadlineExceeded;
@@ -132,8 +136,8 @@ absl::Status PostgresStatus(const PGresult* result_or_null, const PGconn* conn,
     // server's (28P01, 28000) or libpq's own. Retrying never heals it.
     code = IsOutOfConnections(message) ? absl::StatusCode::kResourceExhausted
            : IsLoginRefused(message)   ? absl::StatusCode::kPermissionDenied
-           : IsTlsRefused(message) ? absl::StatusCode::kFailedPrecondition
-                                   : absl::StatusCode::kUnavailable;
+           : IsTlsRefused(message)     ? absl::StatusCode::kFailedPrecondition
+                                       : absl::StatusCode::kUnavailable;
   }
   if (has_state) absl::StrAppend(&message, " (SQLSTATE ", state, ")");
   absl::Status status(code, absl::StrCat(context, ": postgresql: ", message));
@@ -145,6 +149,46 @@ absl::Status PostgresStatus(const PGresult* result_or_null, const PGconn* conn,
   if (code == absl::StatusCode::kAborted ||
       code == absl::StatusCode::kUnavailable) {
     status = sql::MarkRetryable(std::move(status));
+  }
+  return status;
+}
+
+absl::string_view SqlState(const PGresult* result) {
+  if (result == nullptr) return "";
+  const char* state = PQresultErrorField(result, PG_DIAG_SQLSTATE);
+  return state == nullptr ? "" : state;
+}
+
+bool IsConnectionLoss(const PGresult* result, const PGconn* conn) {
+  return PQstatus(conn) == CONNECTION_BAD ||
+         IsConnectionState(SqlState(result));
+}
+
+bool IsStalePreparedStatement(const PGresult* result) {
+  const absl::string_view state = SqlState(result);
+  return state == "26000" || state == "0A000";
+}
+
+absl::Status PrepareStatus(const PGresult* result, const PGconn* conn,
+                           absl::string_view context) {
+  absl::Status status = PostgresStatus(result, conn, context);
+  if (SqlState(result) == "42P05") {
+    // Another client's statement of that name on this server session:
+    // only a transaction-mode pooler shares a session like that.
+    return absl::FailedPreconditionError(absl::StrCat(
+        status.message(),
+        "; a pooler in transaction mode (PgBouncer) shares server sessions "
+        "between clients: remove prepared_statements=true from the URL"));
+  }
+  return status;
+}
+
+absl::Status PipelinedStatementStatus(const PGresult* result,
+                                      const PGconn* conn,
+                                      absl::string_view context) {
+  absl::Status status = PostgresStatus(result, conn, context);
+  if (IsStalePreparedStatement(result) || SqlState(result) == "25P02") {
+    return sql::MarkRetryable(absl::AbortedError(status.message()));
   }
   return status;
 }

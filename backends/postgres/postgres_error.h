@@ -42,6 +42,39 @@ absl::Status PostgresStatus(const PGresult* result_or_null, const PGconn* conn,
 // A COMMIT whose connection was lost before its answer came is reported with
 // CommitOutcomeUnknownError (storage/status_util.h), never a plain failure.
 
+// The SQLSTATE decisions the connection and the pipeline take beyond the
+// Status code. Every one reads `result` (null: no SQLSTATE).
+
+// The result's SQLSTATE, or "" for none.
+absl::string_view SqlState(const PGresult* result);
+
+// A connection this failure ended: the server said so (class 08, 57P01..3),
+// or libpq found the socket closed.
+// REQUIRES: `conn` is not null.
+bool IsConnectionLoss(const PGresult* result, const PGconn* conn);
+
+// The server no longer has the prepared statement the result's command
+// named (26000: a pooler gave us another session) or its plan went stale
+// after a schema change (0A000 "cached plan must not change result type"):
+// prepare it again. Nothing of the failed command was applied.
+bool IsStalePreparedStatement(const PGresult* result);
+
+// PostgresStatus for a failed PQprepare, except that 42P05
+// duplicate_prepared_statement (another client's statement of that name on
+// this server session, which only a transaction-mode pooler shares) is
+// FailedPrecondition, saying to remove prepared_statements=true from the URL.
+absl::Status PrepareStatus(const PGresult* result, const PGconn* conn,
+                           absl::string_view context);
+
+// PostgresStatus for a statement of a pipelined plan, except that two
+// failures which left nothing applied and heal when the plan runs again are
+// a retryable Aborted: a stale prepared statement (see
+// IsStalePreparedStatement), and 25P02 in_failed_sql_transaction (sent
+// behind a failed snapshot read, before its ROLLBACK).
+absl::Status PipelinedStatementStatus(const PGresult* result,
+                                      const PGconn* conn,
+                                      absl::string_view context);
+
 }  // namespace postgres
 }  // namespace parley
 

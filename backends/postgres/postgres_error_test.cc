@@ -1,6 +1,9 @@
 // PostgresStatus against a real server: each SQLSTATE class the backend
-// meets, produced the way it happens in production.
+// meets, produced the way it happens in production; and the SQLSTATE
+// decisions beyond the code, on results the server really sends.
 #include "backends/postgres/postgres_error.h"
+
+#include <postgresql/libpq-fe.h>
 
 #include <memory>
 #include <string>
@@ -8,13 +11,18 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "backends/postgres/postgres_backend.h"
 #include "backends/postgres/postgres_connection.h"
 #include "backends/postgres/postgres_test_connection.h"
 #include "backends/postgres/postgres_test_store.h"
+#include "backends/postgres/postgres_wire.h"
 #include "backends/sql/sql_connection.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "storage/status_util.h"
+#include "storage/url.h"
 #include "tests/status_matchers.h"
 
 namespace parley {
@@ -22,7 +30,15 @@ namespace testing {
 namespace {
 
 using ::parley::IsCommitOutcomeUnknown;
+using ::parley::postgres::IsConnectionLoss;
+using ::parley::postgres::IsStalePreparedStatement;
+using ::parley::postgres::PipelinedStatementStatus;
 using ::parley::postgres::PostgresConnection;
+using ::parley::postgres::PostgresConnectParams;
+using ::parley::postgres::PostgresStatus;
+using ::parley::postgres::PrepareStatus;
+using ::parley::postgres::ResultPtr;
+using ::parley::postgres::SqlState;
 using ::parley::sql::SqlValue;
 using ::testing::HasSubstr;
 using ::testing::Not;
@@ -155,6 +171,141 @@ TEST_F(PostgresErrorTest, FailedTransactionCommitIsAbortedAndRolledBack) {
   EXPECT_FALSE(conn_->InTransaction());
   EXPECT_THAT(QueryText(*conn_, "SELECT count(*) FROM t WHERE id = 'd'"),
               IsOkAndHolds("0"));
+}
+
+// The decisions are taken on a bare libpq connection's results, as the
+// connection and the pipeline take them.
+class SqlStateTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_OK_AND_ASSIGN(std::string url_text, NewPostgresTestStore());
+    ASSERT_OK_AND_ASSIGN(StorageUrl url,
+                         PostgresBackendType().ParseUrl(url_text));
+    ASSERT_OK_AND_ASSIGN(PostgresConnectParams params,
+                         PostgresConnectParams::FromUrl(url));
+    ASSERT_OK_AND_ASSIGN(conn_, PostgresConnection::OpenNative(params));
+    ASSERT_OK_AND_ASSIGN(admin_, ConnectForTest(url_text));
+  }
+
+  ResultPtr Exec(absl::string_view sql) {
+    return ResultPtr(PQexec(conn_.get(), std::string(sql).c_str()));
+  }
+  // A failure with SQLSTATE `state`, raised by PL/pgSQL on a session that
+  // stays up.
+  ResultPtr Raise(absl::string_view state) {
+    return Exec(
+        absl::StrCat("DO $$ BEGIN RAISE EXCEPTION 'raised' USING "
+                     "ERRCODE = '",
+                     state, "'; END $$"));
+  }
+  ResultPtr ExecPrepared(const char* name) {
+    return ResultPtr(
+        PQexecPrepared(conn_.get(), name, 0, nullptr, nullptr, nullptr, 0));
+  }
+
+  postgres::ConnPtr conn_;
+  std::unique_ptr<PostgresConnection> admin_;
+};
+
+TEST_F(SqlStateTest, SqlStateIsTheResultsOrEmpty) {
+  EXPECT_EQ(SqlState(nullptr), "");
+  EXPECT_EQ(SqlState(Exec("SELECT 1").get()), "");
+  EXPECT_EQ(SqlState(Exec("SELEC 1").get()), "42601");
+  EXPECT_EQ(SqlState(Raise("40001").get()), "40001");
+}
+
+TEST_F(SqlStateTest, ConnectionLossIsClass08Or57P0xOrABrokenSocket) {
+  for (absl::string_view state :
+       {"08006", "08000", "57P01", "57P02", "57P03"}) {
+    EXPECT_TRUE(IsConnectionLoss(Raise(state).get(), conn_.get())) << state;
+  }
+  for (absl::string_view state : {"57014", "40001", "53300", "26000"}) {
+    EXPECT_FALSE(IsConnectionLoss(Raise(state).get(), conn_.get())) << state;
+  }
+  EXPECT_FALSE(IsConnectionLoss(Exec("SELEC 1").get(), conn_.get()));
+  EXPECT_FALSE(IsConnectionLoss(nullptr, conn_.get()));
+
+  ASSERT_THAT(TerminateBackend(*admin_, PQbackendPID(conn_.get())), IsOk());
+  ResultPtr after = Exec("SELECT 1");
+  EXPECT_TRUE(IsConnectionLoss(after.get(), conn_.get()));
+  EXPECT_TRUE(IsConnectionLoss(nullptr, conn_.get()));
+}
+
+TEST_F(SqlStateTest, StalePreparedStatementIsLostOrReplanned) {
+  // 26000: the session does not have it (as after a pooler's switch).
+  EXPECT_TRUE(IsStalePreparedStatement(ExecPrepared("parley_none").get()));
+  // 0A000: the table changed under the statement's plan.
+  ASSERT_TRUE(postgres::IsOkResult(Exec("CREATE TABLE s (a integer)").get()));
+  ASSERT_TRUE(
+      postgres::IsOkResult(ResultPtr(PQprepare(conn_.get(), "parley_s",
+                                               "SELECT * FROM s", 0, nullptr))
+                               .get()));
+  ASSERT_TRUE(postgres::IsOkResult(ExecPrepared("parley_s").get()));
+  ASSERT_TRUE(
+      postgres::IsOkResult(Exec("ALTER TABLE s ADD COLUMN b text").get()));
+  ResultPtr replanned = ExecPrepared("parley_s");
+  EXPECT_EQ(SqlState(replanned.get()), "0A000");
+  EXPECT_TRUE(IsStalePreparedStatement(replanned.get()));
+
+  EXPECT_FALSE(IsStalePreparedStatement(Exec("SELEC 1").get()));
+  EXPECT_FALSE(IsStalePreparedStatement(Raise("42P05").get()));
+  EXPECT_FALSE(IsStalePreparedStatement(nullptr));
+}
+
+TEST_F(SqlStateTest, PreparingATakenNameSaysToTurnPreparedStatementsOff) {
+  ResultPtr first(PQprepare(conn_.get(), "parley_0", "SELECT 1", 0, nullptr));
+  ASSERT_TRUE(postgres::IsOkResult(first.get()));
+  ResultPtr again(PQprepare(conn_.get(), "parley_0", "SELECT 2", 0, nullptr));
+  absl::Status taken = PrepareStatus(again.get(), conn_.get(), "prepare");
+  EXPECT_THAT(taken, StatusIs(absl::StatusCode::kFailedPrecondition,
+                              "prepare: postgresql: prepared statement "
+                              "\"parley_0\" already exists (SQLSTATE 42P05); "
+                              "a pooler in transaction mode (PgBouncer) shares "
+                              "server sessions between clients: remove "
+                              "prepared_statements=true from the URL"));
+  EXPECT_FALSE(sql::IsRetryable(taken));
+
+  // Any other failure is PostgresStatus's.
+  ResultPtr bad(PQprepare(conn_.get(), "parley_1", "SELEC 1", 0, nullptr));
+  EXPECT_EQ(PrepareStatus(bad.get(), conn_.get(), "prepare"),
+            PostgresStatus(bad.get(), conn_.get(), "prepare"));
+  EXPECT_THAT(PrepareStatus(bad.get(), conn_.get(), "prepare"),
+              StatusIs(absl::StatusCode::kInternal, "(SQLSTATE 42601)"));
+}
+
+TEST_F(SqlStateTest, PipelinedStaleOrSkippedStatementIsRetryableAborted) {
+  absl::Status lost = PipelinedStatementStatus(
+      ExecPrepared("parley_none").get(), conn_.get(), "run");
+  EXPECT_THAT(lost, StatusIs(absl::StatusCode::kAborted,
+                             "run: postgresql: prepared statement "
+                             "\"parley_none\" does not exist (SQLSTATE "
+                             "26000)"));
+  EXPECT_TRUE(sql::IsRetryable(lost));
+
+  // 25P02: behind a statement that failed inside BEGIN.
+  ASSERT_TRUE(postgres::IsOkResult(
+      Exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").get()));
+  ResultPtr failed = Exec("SELEC 1");
+  EXPECT_THAT(PipelinedStatementStatus(failed.get(), conn_.get(), "run"),
+              StatusIs(absl::StatusCode::kInternal, "(SQLSTATE 42601)"));
+  EXPECT_FALSE(sql::IsRetryable(
+      PipelinedStatementStatus(failed.get(), conn_.get(), "run")));
+  ResultPtr skipped = Exec("SELECT 1");
+  absl::Status behind =
+      PipelinedStatementStatus(skipped.get(), conn_.get(), "run");
+  EXPECT_THAT(behind, StatusIs(absl::StatusCode::kAborted, "(SQLSTATE 25P02)"));
+  EXPECT_TRUE(sql::IsRetryable(behind));
+  // Outside the pipeline the same failure stays Unknown.
+  EXPECT_THAT(PostgresStatus(skipped.get(), conn_.get(), "run"),
+              StatusIs(absl::StatusCode::kUnknown, "(SQLSTATE 25P02)"));
+  ASSERT_TRUE(postgres::IsOkResult(Exec("ROLLBACK").get()));
+
+  // Everything else keeps PostgresStatus's code.
+  ResultPtr unique = Raise("23505");
+  EXPECT_EQ(PipelinedStatementStatus(unique.get(), conn_.get(), "run"),
+            PostgresStatus(unique.get(), conn_.get(), "run"));
+  EXPECT_THAT(PipelinedStatementStatus(unique.get(), conn_.get(), "run"),
+              StatusIs(absl::StatusCode::kAlreadyExists, "(SQLSTATE 23505)"));
 }
 
 }  // namespace

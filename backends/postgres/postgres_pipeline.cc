@@ -8,21 +8,19 @@
 #include <string>
 #include <utility>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "backends/postgres/postgres_error.h"
 #include "backends/postgres/postgres_wire.h"
+#include "backends/postgres/prepared_statements.h"
 #include "storage/status_util.h"
 
 namespace parley {
 namespace postgres {
 namespace {
 
-constexpr char kBeginSnapshot[] =
-    "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
 // poll() wakes at least this often, so that no lost wake-up can stall a
 // plan for longer.
 constexpr int kPollTimeoutMs = 100;
@@ -52,11 +50,11 @@ struct PostgresPipeline::Lane {
     bool got_result = false;
   };
 
-  PGconn* conn = nullptr;
-  int pid = 0;  // of the server process, read while the session was up
-  // SQL text -> name of the statement prepared on this connection.
-  absl::flat_hash_map<std::string, std::string> prepared;
-  int next_statement = 0;
+  ConnPtr conn;  // null while the lane has no connection
+  int pid = 0;   // of the server process, read while the session was up
+  // SQL text -> name of the statement prepared on this connection (or
+  // sent to be prepared, ahead of the statements that use it).
+  PreparedStatements prepared{PreparedStatements::kPipelinePrefix};
   std::deque<Expect> expects;
   std::deque<Request*> in_flight;
   bool want_write = false;  // libpq holds output the socket did not take
@@ -94,11 +92,7 @@ PostgresPipeline::~PostgresPipeline() {
   }
   Wake();
   thread_.join();
-  for (auto& lane : lanes_) {
-    if (lane->conn != nullptr) PQfinish(lane->conn);
-  }
-  absl::MutexLock lock(&mu_);
-  for (PGconn* conn : fresh_) PQfinish(conn);
+  // The lanes' and fresh_'s connections close with them.
   if (wake_fd_ >= 0) close(wake_fd_);
 }
 
@@ -127,11 +121,10 @@ absl::Status PostgresPipeline::EnsureConnections() {
     have_any = have > 0;
     ++opening_;
   }
-  absl::StatusOr<PGconn*> conn = PostgresConnection::OpenNative(params_);
-  if (conn.ok() &&
-      (PQsetnonblocking(*conn, 1) != 0 || PQenterPipelineMode(*conn) != 1)) {
-    const std::string why = PQerrorMessage(*conn);
-    PQfinish(*conn);
+  absl::StatusOr<ConnPtr> conn = PostgresConnection::OpenNative(params_);
+  if (conn.ok() && (PQsetnonblocking(conn->get(), 1) != 0 ||
+                    PQenterPipelineMode(conn->get()) != 1)) {
+    const std::string why = PQerrorMessage(conn->get());
     conn = absl::InternalError(
         absl::StrCat("connect to ", params_.redacted_url(),
                      ": postgresql: cannot enter pipeline mode: ", why));
@@ -140,13 +133,13 @@ absl::Status PostgresPipeline::EnsureConnections() {
     // The server's notices (a ROLLBACK with no transaction) are not for
     // the application's stderr.
     PQsetNoticeProcessor(
-        *conn, [](void*, const char*) {}, nullptr);
+        conn->get(), [](void*, const char*) {}, nullptr);
   }
   {
     absl::MutexLock lock(&mu_);
     --opening_;
     if (conn.ok()) {
-      fresh_.push_back(*conn);
+      fresh_.push_back(*std::move(conn));
       ++counters_.opened;
     }
   }
@@ -196,23 +189,22 @@ absl::StatusOr<sql::PlanChanges> PostgresPipeline::Run(
 }
 
 void PostgresPipeline::TakeWork(std::vector<Request*>& start) {
-  std::vector<PGconn*> fresh;
+  // Connections beyond the lanes' (more than wanted) close with `fresh`.
+  std::vector<ConnPtr> fresh;
   {
     absl::MutexLock lock(&mu_);
     start.assign(queue_.begin(), queue_.end());
     queue_.clear();
     fresh.swap(fresh_);
-    for (PGconn* conn : fresh) {
+    for (ConnPtr& conn : fresh) {
       for (auto& lane : lanes_) {
         if (lane->conn != nullptr) continue;
-        lane->conn = conn;
-        lane->pid = PQbackendPID(conn);
-        conn = nullptr;
+        lane->pid = PQbackendPID(conn.get());
+        lane->conn = std::move(conn);
         ++connected_;
         pids_.push_back(lane->pid);
         break;
       }
-      if (conn != nullptr) PQfinish(conn);  // more than wanted
     }
   }
 }
@@ -257,7 +249,7 @@ void PostgresPipeline::Loop() {
       if (lane->conn == nullptr) continue;
       short events = POLLIN;
       if (lane->want_write) events |= POLLOUT;
-      fds.push_back(pollfd{PQsocket(lane->conn), events, 0});
+      fds.push_back(pollfd{PQsocket(lane->conn.get()), events, 0});
       polled.push_back(lane.get());
     }
     const int ready = poll(fds.data(), fds.size(), kPollTimeoutMs);
@@ -280,9 +272,9 @@ void PostgresPipeline::Loop() {
         // An idle connection with something to say: the server ending the
         // session (a restart, pg_terminate_backend), or a notice. Find out
         // now, so that the next plan does not go to a dead connection.
-        if (PQconsumeInput(lane.conn) != 1 ||
-            PQstatus(lane.conn) == CONNECTION_BAD) {
-          Break(lane, PQerrorMessage(lane.conn));
+        if (PQconsumeInput(lane.conn.get()) != 1 ||
+            PQstatus(lane.conn.get()) == CONNECTION_BAD) {
+          Break(lane, PQerrorMessage(lane.conn.get()));
         }
       }
     }
@@ -304,28 +296,26 @@ void PostgresPipeline::Send(Lane& lane, Request* request) {
   }
   request->results.resize(plan.size());
   lane.in_flight.push_back(request);
-  PGconn* conn = lane.conn;
+  PGconn* conn = lane.conn.get();
   const bool snapshot = IsSnapshot(plan);
   bool sent = true;
   if (snapshot) {
-    sent = PQsendQueryParams(conn, kBeginSnapshot, 0, nullptr, nullptr, nullptr,
-                             nullptr, 0) == 1;
+    sent = PQsendQueryParams(conn, BeginStatement(sql::TransactionMode::kRead),
+                             0, nullptr, nullptr, nullptr, nullptr, 0) == 1;
     lane.expects.push_back({request, Lane::Kind::kBegin});
   }
   for (int i = 0; sent && i < plan.size(); ++i) {
     const std::string& sql = *plan.statements()[i].sql;
     if (params_.prepared_statements()) {
-      auto it = lane.prepared.find(sql);
-      if (it == lane.prepared.end()) {
-        std::string name = absl::StrCat("parley_p", lane.next_statement++);
+      const PreparedStatements::Statement statement = lane.prepared.Use(sql);
+      if (statement.prepare) {
         // Parameter types are left to the server, as for PQprepare.
-        sent = PQsendPrepare(conn, name.c_str(), sql.c_str(), params[i].size(),
-                             nullptr) == 1;
-        it = lane.prepared.emplace(sql, std::move(name)).first;
+        sent = PQsendPrepare(conn, statement.name.c_str(), sql.c_str(),
+                             params[i].size(), nullptr) == 1;
         lane.expects.push_back({request, Lane::Kind::kPrepare, i, &sql});
         if (!sent) break;
       }
-      sent = PQsendQueryPrepared(conn, it->second.c_str(), params[i].size(),
+      sent = PQsendQueryPrepared(conn, statement.name.c_str(), params[i].size(),
                                  params[i].values(), nullptr, nullptr, 0) == 1;
     } else {
       sent = PQsendQueryParams(conn, sql.c_str(), params[i].size(), nullptr,
@@ -353,9 +343,9 @@ void PostgresPipeline::Send(Lane& lane, Request* request) {
 }
 
 void PostgresPipeline::Flush(Lane& lane) {
-  const int flushed = PQflush(lane.conn);
+  const int flushed = PQflush(lane.conn.get());
   if (flushed < 0) {
-    Break(lane, PQerrorMessage(lane.conn));
+    Break(lane, PQerrorMessage(lane.conn.get()));
     return;
   }
   lane.want_write = flushed == 1;
@@ -365,7 +355,7 @@ void PostgresPipeline::Flush(Lane& lane) {
 }
 
 void PostgresPipeline::ReadResults(Lane& lane) {
-  PGconn* conn = lane.conn;
+  PGconn* conn = lane.conn.get();
   if (PQconsumeInput(conn) != 1) {
     Break(lane, PQerrorMessage(conn));
     return;
@@ -401,7 +391,7 @@ void PostgresPipeline::ReadResults(Lane& lane) {
     const bool ok = IsOkResult(result.get());
     if (expect.kind == Lane::Kind::kPrepare && !ok) {
       // Not prepared after all (failed, or skipped after an earlier error).
-      lane.prepared.erase(*expect.sql);
+      lane.prepared.Forget(*expect.sql);
     }
     if (request == nullptr) continue;  // the lane's own ROLLBACK
     if (ok) {
@@ -411,17 +401,12 @@ void PostgresPipeline::ReadResults(Lane& lane) {
       continue;
     }
     if (status == PGRES_PIPELINE_ABORTED || !request->status.ok()) continue;
-    absl::Status error =
-        PostgresStatus(result.get(), conn, "run pipelined statement");
-    if (IsStalePreparedStatement(result.get())) {
+    if (IsStalePreparedStatement(result.get()) && expect.sql != nullptr) {
       // Prepare it again next time. Nothing was applied.
-      if (expect.sql != nullptr) lane.prepared.erase(*expect.sql);
-      error = sql::MarkRetryable(absl::AbortedError(error.message()));
-    } else if (SqlState(result.get()) == "25P02") {
-      // Sent behind a failed snapshot read, before its ROLLBACK.
-      error = sql::MarkRetryable(absl::AbortedError(error.message()));
+      lane.prepared.Forget(*expect.sql);
     }
-    request->status = error;
+    request->status =
+        PipelinedStatementStatus(result.get(), conn, "run pipelined statement");
   }
 }
 
@@ -434,13 +419,14 @@ void PostgresPipeline::Finish(Lane& lane, Request* request) {
     // A failed statement inside BEGIN leaves the session in an aborted
     // transaction block, which the Sync does not end. (When BEGIN itself
     // failed, this ROLLBACK only draws a warning, which nobody hears.)
-    bool sent = PQsendQueryParams(lane.conn, "ROLLBACK", 0, nullptr, nullptr,
+    PGconn* conn = lane.conn.get();
+    bool sent = PQsendQueryParams(conn, "ROLLBACK", 0, nullptr, nullptr,
                                   nullptr, nullptr, 0) == 1;
     lane.expects.push_back({nullptr, Lane::Kind::kStatement});
-    sent = sent && PQpipelineSync(lane.conn) == 1;
+    sent = sent && PQpipelineSync(conn) == 1;
     lane.expects.push_back({nullptr, Lane::Kind::kSync});
     if (!sent) {
-      Break(lane, PQerrorMessage(lane.conn));
+      Break(lane, PQerrorMessage(conn));
     } else {
       lane.unflushed = true;
     }
@@ -472,11 +458,10 @@ void PostgresPipeline::Break(Lane& lane, absl::string_view cause) {
   }
   lane.in_flight.clear();
   lane.expects.clear();
-  lane.prepared.clear();
+  lane.prepared.Clear();  // the next connection has none
   lane.want_write = false;
   const int pid = lane.pid;
-  PQfinish(lane.conn);
-  lane.conn = nullptr;
+  lane.conn.reset();
   absl::MutexLock lock(&mu_);
   --connected_;
   ++counters_.broken;

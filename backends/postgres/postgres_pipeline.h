@@ -10,9 +10,9 @@
 // the statements between two Syncs are one transaction (PostgreSQL's
 // implicit transaction block), committed at the Sync or, when one of them
 // fails, rolled back, after which the server skips to the Sync and the next
-// plan runs as usual. A read plan of several statements is wrapped in BEGIN
-// ISOLATION LEVEL REPEATABLE READ READ ONLY ... COMMIT, so that they see
-// one snapshot.
+// plan runs as usual. A read plan of several statements is wrapped in the
+// kRead BeginStatement (postgres_wire.h) ... COMMIT, so that they see one
+// snapshot.
 //
 // Failures:
 //  - a statement's error fails its plan only, with the code PostgresStatus
@@ -40,6 +40,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "backends/postgres/postgres_connection.h"
+#include "backends/postgres/postgres_wire.h"
 #include "backends/sql/sql_plan.h"
 
 namespace parley {
@@ -47,11 +48,11 @@ namespace postgres {
 
 // Totals since the pipeline was made, for tests and the benchmark.
 struct PipelineCounters {
-  int64_t plans = 0;       // plans completed, ok or not
-  int64_t flushes = 0;     // writes of buffered plans to a socket
+  int64_t plans = 0;          // plans completed, ok or not
+  int64_t flushes = 0;        // writes of buffered plans to a socket
   int64_t max_in_flight = 0;  // most plans in flight at once on one connection
-  int64_t broken = 0;      // connections closed because they broke
-  int64_t opened = 0;      // connections opened
+  int64_t broken = 0;         // connections closed because they broke
+  int64_t opened = 0;         // connections opened
 };
 
 class PostgresPipeline : public sql::PlanRunner {
@@ -106,7 +107,7 @@ class PostgresPipeline : public sql::PlanRunner {
   mutable absl::Mutex mu_;
   std::deque<Request*> queue_ ABSL_GUARDED_BY(mu_);
   // Connections opened by callers, for lanes that have none.
-  std::vector<PGconn*> fresh_ ABSL_GUARDED_BY(mu_);
+  std::vector<ConnPtr> fresh_ ABSL_GUARDED_BY(mu_);
   int connected_ ABSL_GUARDED_BY(mu_) = 0;  // lanes with a connection
   int opening_ ABSL_GUARDED_BY(mu_) = 0;    // connects under way
   const int lanes_wanted_;

@@ -6,6 +6,16 @@
 namespace parley {
 namespace postgres {
 
+const char* BeginStatement(sql::TransactionMode mode) {
+  switch (mode) {
+    case sql::TransactionMode::kRead:
+      return "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
+    case sql::TransactionMode::kWrite:
+      break;
+  }
+  return "BEGIN";
+}
+
 bool IsOkResult(const PGresult* result) {
   if (result == nullptr) return false;
   switch (PQresultStatus(result)) {
@@ -16,24 +26,6 @@ bool IsOkResult(const PGresult* result) {
     default:
       return false;
   }
-}
-
-absl::string_view SqlState(const PGresult* result) {
-  if (result == nullptr) return "";
-  const char* state = PQresultErrorField(result, PG_DIAG_SQLSTATE);
-  return state == nullptr ? "" : state;
-}
-
-bool IsConnectionLoss(const PGresult* result, const PGconn* conn) {
-  if (PQstatus(conn) == CONNECTION_BAD) return true;
-  const absl::string_view state = SqlState(result);
-  return state.substr(0, 2) == "08" || state == "57P01" || state == "57P02" ||
-         state == "57P03";
-}
-
-bool IsStalePreparedStatement(const PGresult* result) {
-  const absl::string_view state = SqlState(result);
-  return state == "26000" || state == "0A000";
 }
 
 int64_t ChangedRows(const PGresult* result) {

@@ -19,26 +19,26 @@
 namespace parley {
 namespace postgres {
 
+// The owners of libpq's objects: nothing in the backend calls PQfinish or
+// PQclear by hand.
+struct ConnDeleter {
+  void operator()(PGconn* conn) const { PQfinish(conn); }
+};
+using ConnPtr = std::unique_ptr<PGconn, ConnDeleter>;
+
 struct ResultDeleter {
   void operator()(PGresult* result) const { PQclear(result); }
 };
 using ResultPtr = std::unique_ptr<PGresult, ResultDeleter>;
 
+// The BEGIN that opens a transaction of `mode`. kWrite: BEGIN (READ
+// COMMITTED; the shared SQL locks rows it will rewrite with FOR UPDATE).
+// kRead: BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY, one snapshot for
+// every statement of the transaction.
+const char* BeginStatement(sql::TransactionMode mode);
+
 // True for a result that reports success (command, rows, empty query).
 bool IsOkResult(const PGresult* result);
-
-// The result's SQLSTATE, or "" for none.
-absl::string_view SqlState(const PGresult* result);
-
-// A connection this failure ended: the server said so (class 08, 57P01..3),
-// or libpq found the socket closed.
-bool IsConnectionLoss(const PGresult* result, const PGconn* conn);
-
-// The server no longer has the prepared statement the result's command
-// named (26000: a pooler gave us another session) or its plan went stale
-// after a schema change (0A000 "cached plan must not change result type"):
-// prepare it again. Nothing of the failed command was applied.
-bool IsStalePreparedStatement(const PGresult* result);
 
 // How many rows the command of `result` changed (PQcmdTuples), 0 when it
 // does not say.
