@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -55,6 +56,12 @@ ABSL_FLAG(std::string, workers, "1,8,64", "W: worker counts to run");
 ABSL_FLAG(uint64_t, seed, 42, "S: seed");
 ABSL_FLAG(int, contention_appends, 10,
           "appends per worker in the contention run");
+ABSL_FLAG(int64_t, min_read_calls, 5000,
+          "a pass of the read or count phase repeats its calls up to at least "
+          "this many (0: the phase once), raw baselines alike");
+ABSL_FLAG(int, read_passes, 5,
+          "passes of the read and count phases, the systems taking turns; "
+          "the median pass is printed");
 ABSL_FLAG(bool, quick, false,
           "a small run (U=12, C=3, E=2, W=1,8, small listing and migration "
           "stores): a smoke test, not a measurement");
@@ -78,6 +85,8 @@ struct Config {
   std::vector<int> workers;
   std::vector<std::string> backends;
   int contention_appends = 10;
+  int64_t min_read_calls = 0;      // RepeatCalls for the read and count phases
+  int read_passes = 1;             // and how many passes of them (MedianPass)
   std::vector<int> listing_sizes;  // JSON: other conversations in the store
   int migrate_users = 0;           // the smaller migration store
   std::string dir;
@@ -238,6 +247,10 @@ class Council {
         stores_(config_) {
     const auto start = Clock::now();
     for (Phase phase : kPhases) scripts_[phase] = BuildPhase(phase, workload_);
+    for (Phase phase : {Phase::kRead, Phase::kCount}) {
+      scripts_[phase] =
+          RepeatCalls(std::move(scripts_[phase]), config_.min_read_calls);
+    }
     std::printf("workload: U=%d C=%d E=%d S=%llu, generated in %.1f s\n",
                 config_.params.users, config_.params.conversations_per_user,
                 config_.params.exchanges,
@@ -300,21 +313,31 @@ class Council {
         async = AsyncStorage::Wrap(std::move(s), options);
       }
       for (Phase phase : kPhases) {
-        if (raw.has_value() && RawCovers(phase)) {
-          Print(backend, phase, Mode::kRaw, w,
+        // A phase that only reads runs `read_passes` times, the systems
+        // taking turns pass by pass; the others run once.
+        const bool reads = phase == Phase::kRead || phase == Phase::kCount;
+        const int passes = reads ? config_.read_passes : 1;
+        std::map<Mode, std::vector<PhaseResult>> results;
+        for (int pass = 0; pass < passes; ++pass) {
+          if (raw.has_value() && RawCovers(phase)) {
+            results[Mode::kRaw].push_back(
                 RunOnThreads(scripts_[phase], w, *raw));
-        }
-        if (sync != nullptr) {
-          Storage* storage = sync.get();
-          Print(backend, phase, Mode::kSync, w,
+          }
+          if (sync != nullptr) {
+            Storage* storage = sync.get();
+            results[Mode::kSync].push_back(
                 RunOnThreads(scripts_[phase], w, [storage]() {
                   return absl::StatusOr<std::unique_ptr<OpTarget>>(
                       StorageTarget(storage));
                 }));
-        }
-        if (async != nullptr) {
-          Print(backend, phase, Mode::kAsync, w,
+          }
+          if (async != nullptr) {
+            results[Mode::kAsync].push_back(
                 RunAsync(scripts_[phase], w, *async));
+          }
+        }
+        for (auto& [mode, runs] : results) {
+          Print(backend, phase, mode, w, MedianPass(std::move(runs)));
         }
       }
     }
@@ -564,9 +587,9 @@ class Council {
     }
     // The same workload's store moved by Parley beside psql \copy and
     // pgloader (bench/migrate_compare.h), one run each.
-    absl::StatusOr<std::vector<std::string>> targets = CompareMigrations(
-        absl::StrCat(config_.dir, "/compare"), config_.postgres_url,
-        config_.params, /*runs=*/1);
+    absl::StatusOr<std::vector<std::string>> targets =
+        CompareMigrations(absl::StrCat(config_.dir, "/compare"),
+                          config_.postgres_url, config_.params, /*runs=*/1);
     if (!targets.ok()) return Fail("migration comparison", targets.status());
     migration_targets_ = *std::move(targets);
   }
@@ -679,6 +702,8 @@ absl::StatusOr<Config> ReadFlags() {
   config.params.exchanges = absl::GetFlag(FLAGS_exchanges);
   config.params.seed = absl::GetFlag(FLAGS_seed);
   config.contention_appends = absl::GetFlag(FLAGS_contention_appends);
+  config.min_read_calls = absl::GetFlag(FLAGS_min_read_calls);
+  config.read_passes = std::max(1, absl::GetFlag(FLAGS_read_passes));
   std::string workers = absl::GetFlag(FLAGS_workers);
   config.listing_sizes = {500, 2000, 8000};
   config.migrate_users = config.params.users / 4;
@@ -688,6 +713,8 @@ absl::StatusOr<Config> ReadFlags() {
     config.params.exchanges = 2;
     workers = "1,8";
     config.contention_appends = 5;
+    config.min_read_calls = 0;
+    config.read_passes = 1;
     config.listing_sizes = {50, 200, 800};
     config.migrate_users = 4;
   }

@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/synchronization/blocking_counter.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 
@@ -295,6 +296,21 @@ const char* PhaseName(Phase phase) {
   return "?";
 }
 
+Script RepeatCalls(Script script, int64_t min_calls) {
+  int64_t calls = 0;
+  for (const std::vector<Op>& user : script) calls += user.size();
+  if (calls == 0 || calls >= min_calls) return script;
+  const int64_t passes = (min_calls + calls - 1) / calls;
+  for (std::vector<Op>& user : script) {
+    const size_t one_pass = user.size();
+    user.reserve(one_pass * passes);
+    for (int64_t pass = 1; pass < passes; ++pass) {
+      for (size_t i = 0; i < one_pass; ++i) user.push_back(user[i]);
+    }
+  }
+  return script;
+}
+
 Script BuildPhase(Phase phase, const Workload& w) {
   const WorkloadParams& p = w.params();
   Script script(p.users);
@@ -403,6 +419,25 @@ double PhaseResult::QuantileUs(double q) const {
   return latencies_ns[rank - 1] / 1000.0;
 }
 
+PhaseResult MedianPass(std::vector<PhaseResult> passes) {
+  if (passes.empty()) return PhaseResult();
+  std::sort(passes.begin(), passes.end(),
+            [](const PhaseResult& a, const PhaseResult& b) {
+              return a.OpsPerSecond() < b.OpsPerSecond();
+            });
+  PhaseResult out = std::move(passes[passes.size() / 2]);
+  for (size_t i = 0; i < passes.size(); ++i) {
+    if (i == passes.size() / 2) continue;
+    out.latencies_ns.insert(out.latencies_ns.end(),
+                            passes[i].latencies_ns.begin(),
+                            passes[i].latencies_ns.end());
+    out.errors += passes[i].errors;
+    if (out.first_error.ok()) out.first_error = passes[i].first_error;
+  }
+  std::sort(out.latencies_ns.begin(), out.latencies_ns.end());
+  return out;
+}
+
 std::unique_ptr<OpTarget> StorageTarget(Storage* storage) {
   return std::make_unique<StorageOpTarget>(storage);
 }
@@ -420,10 +455,15 @@ PhaseResult RunOnThreads(const Script& script, int workers,
     }
     targets.push_back(*std::move(target));
   }
-  const Clock::time_point start = Clock::now();
+  // The clock starts once every thread is up: at W = 64, creating the
+  // threads one after another takes longer than a pass of the count phase.
+  absl::BlockingCounter ready(workers);
+  absl::Notification go;
   std::vector<std::thread> threads;
   for (int i = 0; i < workers; ++i) {
     threads.emplace_back([&, i] {
+      ready.DecrementCount();
+      go.WaitForNotification();
       std::vector<int64_t> latencies;
       int64_t errors = 0;
       absl::Status first_error;
@@ -442,6 +482,9 @@ PhaseResult RunOnThreads(const Script& script, int workers,
       results.Add(std::move(latencies), errors, first_error);
     });
   }
+  ready.Wait();
+  const Clock::time_point start = Clock::now();
+  go.Notify();
   for (std::thread& thread : threads) thread.join();
   const double seconds = Nanos(start, Clock::now()) / 1e9;
   targets.clear();

@@ -62,6 +62,12 @@ using Script = std::vector<std::vector<Op>>;
 // The calls of `phase` for every user of `workload`.
 Script BuildPhase(Phase phase, const Workload& workload);
 
+// `script` with each user's calls made again as often as needed for at least
+// `min_calls` calls in all (a phase that only reads can run twice on the
+// same store). One pass of count is a few milliseconds at W = 8, too short
+// to time: thread start-up and scheduling would be what it measures.
+Script RepeatCalls(Script script, int64_t min_calls);
+
 // The contention run: `workers` lists, each appending `per_worker` user
 // messages "<worker>:<i>" to conversations `ids` in turn.
 Script BuildContention(const std::vector<std::string>& ids, int workers,
@@ -79,6 +85,12 @@ struct PhaseResult {
   // The latency at quantile q (0 < q <= 1), in microseconds.
   double QuantileUs(double q) const;
 };
+
+// The passes of one phase, run in turn with other systems' passes: the
+// throughput of the median pass (by ops/s), the latencies of all of them.
+// On a shared machine whose CPU is taken away in bursts, a figure taken in
+// one short stretch says more about the neighbours than about the store.
+PhaseResult MedianPass(std::vector<PhaseResult> passes);
 
 // Runs one call synchronously. Implementations need not be thread-safe: the
 // runner gives each thread its own (see TargetFactory).
