@@ -69,9 +69,7 @@ class ExportVisitor final : public CanonicalRecordVisitor {
  private:
   absl::Status Bad(RecordKind kind, absl::string_view id,
                    const absl::Status& status) {
-    if (!options_.skip_bad) return status;
-    stats_->AddBad(kind, std::string(id), status.ToString());
-    return absl::OkStatus();
+    return stats_->SkipOrFail(options_.skip_bad, kind, id, status);
   }
 
   absl::Status OnCanonicalRecord(RecordKind kind, absl::string_view id,

@@ -214,9 +214,7 @@ class CopyVisitor final : public RecordVisitor {
  private:
   absl::Status Bad(RecordKind kind, absl::string_view id,
                    const absl::Status& status) {
-    if (!options_.skip_bad) return status;
-    stats_->AddBad(kind, std::string(id), status.ToString());
-    return absl::OkStatus();
+    return stats_->SkipOrFail(options_.skip_bad, kind, id, status);
   }
 
   absl::Status Done() {

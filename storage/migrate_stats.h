@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "storage/record_digest.h"
@@ -60,6 +62,15 @@ struct MigrationStats {
     if (bad.size() < kMaxListedBadRecords) {
       bad.push_back(BadRecord{kind, std::move(id), std::move(error)});
     }
+  }
+  // A source record that cannot be read or put in canonical form: with
+  // `skip_bad` (--skip-bad) counted and listed, and OK; else `status`, which
+  // ends the run.
+  absl::Status SkipOrFail(bool skip_bad, RecordKind kind, absl::string_view id,
+                          const absl::Status& status) {
+    if (!skip_bad) return status;
+    AddBad(kind, std::string(id), status.ToString());
+    return absl::OkStatus();
   }
 };
 
