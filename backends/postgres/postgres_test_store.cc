@@ -1,4 +1,3 @@
-#include "backends/postgres/postgres_backend.h"
 #include "backends/postgres/postgres_test_store.h"
 
 #include <unistd.h>
@@ -12,6 +11,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "backends/postgres/postgres_backend.h"
 #include "backends/postgres/postgres_connection.h"
 #include "gtest/gtest.h"
 #include "storage/url.h"
@@ -30,13 +30,21 @@ absl::StatusOr<std::string> TestPostgresUrl() {
   return std::string(url);
 }
 
-absl::StatusOr<std::string> NewPostgresTestStore(
-    absl::string_view extra_options) {
+namespace {
+
+// A connection to the server of TEST_POSTGRES_URL, as the URL's role, for
+// creating what a test store needs.
+struct Admin {
+  std::string base_url;  // TEST_POSTGRES_URL
+  std::unique_ptr<postgres::PostgresConnection> connection;
+};
+
+absl::StatusOr<Admin> ConnectAdmin(bool needs_options) {
   absl::StatusOr<std::string> base = TestPostgresUrl();
   if (!base.ok()) return base.status();
   absl::StatusOr<StorageUrl> url = PostgresBackendType().ParseUrl(*base);
   if (!url.ok()) return url.status();
-  if (url->FindOption("options") != nullptr) {
+  if (needs_options && url->FindOption("options") != nullptr) {
     return absl::InvalidArgumentError(
         "TEST_POSTGRES_URL already has an `options` option, which the test "
         "store needs for its search_path");
@@ -47,19 +55,30 @@ absl::StatusOr<std::string> NewPostgresTestStore(
   absl::StatusOr<std::unique_ptr<postgres::PostgresConnection>> connection =
       postgres::PostgresConnection::Open(*params);
   if (!connection.ok()) return connection.status();
+  return Admin{*std::move(base), *std::move(connection)};
+}
 
-  // Unique across the processes Bazel runs at once and across runs against
-  // the same server.
+// A schema or role name unique across the processes Bazel runs at once and
+// across runs against the same server.
+std::string UniqueName(absl::string_view prefix, absl::BitGen& bits) {
   static std::atomic<int> counter{0};
+  return absl::StrFormat("%s_%d_%d_%08x", prefix, getpid(),
+                         counter.fetch_add(1), absl::Uniform<uint32_t>(bits));
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> NewPostgresTestStore(
+    absl::string_view extra_options) {
+  absl::StatusOr<Admin> admin = ConnectAdmin(/*needs_options=*/true);
+  if (!admin.ok()) return admin.status();
   thread_local absl::BitGen bits;
-  const std::string schema =
-      absl::StrFormat("parley_t_%d_%d_%08x", getpid(), counter.fetch_add(1),
-                      absl::Uniform<uint32_t>(bits));
+  const std::string schema = UniqueName("parley_t", bits);
   absl::Status created =
-      (*connection)->ExecuteScript(absl::StrCat("CREATE SCHEMA ", schema));
+      admin->connection->ExecuteScript(absl::StrCat("CREATE SCHEMA ", schema));
   if (!created.ok()) return created;
 
-  std::string store = *base;
+  std::string store = admin->base_url;
   absl::StrAppend(&store, store.find('?') == std::string::npos ? "?" : "&",
                   "options=-csearch_path%3D", schema);
   if (!extra_options.empty()) absl::StrAppend(&store, "&", extra_options);
@@ -95,25 +114,14 @@ absl::StatusOr<std::string> NewPgBouncerTestStore(
     PgBouncerMode mode, absl::string_view extra_options) {
   absl::StatusOr<std::string> bouncer = TestPgBouncerUrl(mode);
   if (!bouncer.ok()) return bouncer.status();
-  absl::StatusOr<std::string> base = TestPostgresUrl();
-  if (!base.ok()) return base.status();
-  absl::StatusOr<StorageUrl> url = PostgresBackendType().ParseUrl(*base);
-  if (!url.ok()) return url.status();
-  absl::StatusOr<postgres::PostgresConnectParams> params =
-      postgres::PostgresConnectParams::FromUrl(*url);
-  if (!params.ok()) return params.status();
-  absl::StatusOr<std::unique_ptr<postgres::PostgresConnection>> connection =
-      postgres::PostgresConnection::Open(*params);
-  if (!connection.ok()) return connection.status();
-
-  static std::atomic<int> counter{0};
+  absl::StatusOr<Admin> admin = ConnectAdmin(/*needs_options=*/false);
+  if (!admin.ok()) return admin.status();
   thread_local absl::BitGen bits;
-  const std::string role =
-      absl::StrFormat("parley_b_%d_%d_%08x", getpid(), counter.fetch_add(1),
-                      absl::Uniform<uint32_t>(bits));
-  const std::string password = absl::StrFormat(
-      "%016x%016x", absl::Uniform<uint64_t>(bits), absl::Uniform<uint64_t>(bits));
-  absl::Status created = (*connection)->ExecuteScript(absl::StrFormat(
+  const std::string role = UniqueName("parley_b", bits);
+  const std::string password =
+      absl::StrFormat("%016x%016x", absl::Uniform<uint64_t>(bits),
+                      absl::Uniform<uint64_t>(bits));
+  absl::Status created = admin->connection->ExecuteScript(absl::StrFormat(
       "CREATE ROLE %1$s LOGIN PASSWORD '%2$s'; GRANT %1$s TO CURRENT_USER; "
       "CREATE SCHEMA %1$s AUTHORIZATION %1$s; "
       "ALTER ROLE %1$s SET search_path = %1$s",
