@@ -470,8 +470,8 @@ Storage::UpdateSubscriptionByStripeId(absl::string_view stripe_subscription_id,
 absl::Status Storage::RunInTransaction(
     absl::FunctionRef<absl::Status(Storage&)> fn) {
   return backend_->RunInTransaction([&](Backend& transaction) {
-    Storage inner(nullptr, &transaction, options_, redacted_url_,
-                  backend_name_, serialized_writes_);
+    Storage inner(nullptr, &transaction, options_, redacted_url_, backend_name_,
+                  serialized_writes_);
     return fn(inner);
   });
 }

@@ -72,9 +72,10 @@ struct StorageCounts {
 
 class Storage {
  public:
-  // Opens the store `url` names (README.md, "Database URLs", lists every accepted form).
-  // InvalidArgument for a malformed URL or unknown scheme (the message shows
-  // the URL redacted); Unavailable when the store cannot be reached.
+  // Opens the store `url` names (README.md, "Database URLs", lists every
+  // accepted form). InvalidArgument for a malformed URL or unknown scheme (the
+  // message shows the URL redacted); Unavailable when the store cannot be
+  // reached.
   static absl::StatusOr<std::unique_ptr<Storage>> Open(
       absl::string_view url, const StorageOptions& options = StorageOptions());
 

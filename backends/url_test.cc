@@ -1,6 +1,3 @@
-#include "backends/builtin_backends.h"
-#include "backends/sql/pool_options.h"
-#include "storage/backend_type.h"
 #include "storage/url.h"
 
 #include <climits>
@@ -12,8 +9,11 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "backends/builtin_backends.h"
+#include "backends/sql/pool_options.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "storage/backend_type.h"
 
 namespace parley {
 namespace {
@@ -362,8 +362,7 @@ TEST(StorageUrlTest, UnknownSchemeIsInvalidArgumentWithRedactedUrl) {
   for (absl::string_view url :
        {"http://example.com/db", "sqlite+pysqlcipher:///x.db", "json+x:data",
         "postgresql+pg9000://h/db", "file:///tmp/x"}) {
-    EXPECT_THAT(ErrorMessage(url), HasSubstr("unsupported scheme"))
-        << url;
+    EXPECT_THAT(ErrorMessage(url), HasSubstr("unsupported scheme")) << url;
   }
 }
 

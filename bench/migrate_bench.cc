@@ -43,9 +43,9 @@ absl::Status Main() {
   params.conversations_per_user = absl::GetFlag(FLAGS_conversations);
   params.exchanges = absl::GetFlag(FLAGS_exchanges);
   std::printf("stores in %s\n", tmpl.c_str());
-  ASSIGN_OR_RETURN(std::vector<std::string> targets,
-                   CompareMigrations(tmpl, server, params,
-                                     absl::GetFlag(FLAGS_runs)));
+  ASSIGN_OR_RETURN(
+      std::vector<std::string> targets,
+      CompareMigrations(tmpl, server, params, absl::GetFlag(FLAGS_runs)));
   for (const std::string& line : targets) std::printf("%s\n", line.c_str());
   return absl::OkStatus();
 }

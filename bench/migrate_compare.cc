@@ -58,7 +58,8 @@ absl::Status RunProgram(const std::vector<std::string>& argv,
       _exit(126);
     }
     std::vector<char*> args;
-    for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    for (const std::string& a : argv)
+      args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
     execvp(args[0], args.data());
     _exit(127);
@@ -70,8 +71,7 @@ absl::Status RunProgram(const std::vector<std::string>& argv,
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return absl::OkStatus();
   return absl::UnavailableError(absl::StrCat(
       argv[0], " failed (",
-      WIFEXITED(status) ? absl::StrCat("exit ", WEXITSTATUS(status))
-                        : "killed",
+      WIFEXITED(status) ? absl::StrCat("exit ", WEXITSTATUS(status)) : "killed",
       WIFEXITED(status) && WEXITSTATUS(status) == 127
           ? "; is it installed? bash tests/install_deps.sh"
           : "",
@@ -97,17 +97,17 @@ class MigrateBench {
       // Written without fsync: the source is not what is measured.
       ASSIGN_OR_RETURN(std::unique_ptr<Storage> source,
                        Storage::Open(json + "?fsync=false"));
-      RETURN_IF_ERROR(
-          LoadUsers(*source, Workload(params), 0, params.users));
+      RETURN_IF_ERROR(LoadUsers(*source, Workload(params), 0, params.users));
       ASSIGN_OR_RETURN(StorageCounts counts, source->Count());
       messages_ = counts.messages;
-      std::printf("store: U=%d C=%d E=%d: %lld profiles, %lld subscriptions, "
-                  "%lld conversations, %lld messages\n",
-                  params.users, params.conversations_per_user,
-                  params.exchanges, static_cast<long long>(counts.profiles),
-                  static_cast<long long>(counts.subscriptions),
-                  static_cast<long long>(counts.conversations),
-                  static_cast<long long>(counts.messages));
+      std::printf(
+          "store: U=%d C=%d E=%d: %lld profiles, %lld subscriptions, "
+          "%lld conversations, %lld messages\n",
+          params.users, params.conversations_per_user, params.exchanges,
+          static_cast<long long>(counts.profiles),
+          static_cast<long long>(counts.subscriptions),
+          static_cast<long long>(counts.conversations),
+          static_cast<long long>(counts.messages));
     }
     for (int run = 0; run < runs; ++run) {
       // json -> postgresql, then the \copy of its rows.
@@ -121,7 +121,8 @@ class MigrateBench {
       ASSIGN_OR_RETURN(std::string pg2, FreshDatabase());
       RETURN_IF_ERROR(
           Parley("sqlite -> postgresql --verify", sqlite, pg2, true));
-      RETURN_IF_ERROR(Pgloader(sqlite.substr(std::string("sqlite:///").size())));
+      RETURN_IF_ERROR(
+          Pgloader(sqlite.substr(std::string("sqlite:///").size())));
       RETURN_IF_ERROR(Parley(
           "postgresql -> sqlite", pg,
           absl::StrCat("sqlite:///", dir_, "/back_", run, ".db"), false));
@@ -136,7 +137,8 @@ class MigrateBench {
   absl::StatusOr<std::string> FreshDatabase() {
     const std::string db =
         absl::StrCat("parley_migrate_bench_", getpid(), "_", databases_.size());
-    RETURN_IF_ERROR(ExecuteLibpq(server_, absl::StrCat("CREATE DATABASE ", db)));
+    RETURN_IF_ERROR(
+        ExecuteLibpq(server_, absl::StrCat("CREATE DATABASE ", db)));
     databases_.push_back(db);
     return WithDatabase(server_, db);
   }
@@ -159,12 +161,13 @@ class MigrateBench {
                      OpenSourceStore(from_url, OpenBackend));
     std::unique_ptr<RecordSource> source =
         BackendRecordSource(*source_backend, "source");
-    ASSIGN_OR_RETURN(MigrationStats stats,
-                     MigrateInto(*source, to_url, OpenBackend, MigrateOptions()));
+    ASSIGN_OR_RETURN(
+        MigrationStats stats,
+        MigrateInto(*source, to_url, OpenBackend, MigrateOptions()));
     if (stats.messages_written != messages_) {
-      return absl::InternalError(absl::StrCat(what, ": ", stats.messages_written,
-                                              " messages written of ",
-                                              messages_));
+      return absl::InternalError(
+          absl::StrCat(what, ": ", stats.messages_written,
+                       " messages written of ", messages_));
     }
     if (verify) {
       ASSIGN_OR_RETURN(std::unique_ptr<Backend> dest_backend,
@@ -174,9 +177,8 @@ class MigrateBench {
       ASSIGN_OR_RETURN(VerifyReport report,
                        VerifyStores(*source, *dest, VerifyOptions()));
       if (!report.clean(false)) {
-        return absl::DataLossError(absl::StrCat(what, ": ",
-                                                report.differences(),
-                                                " differences"));
+        return absl::DataLossError(
+            absl::StrCat(what, ": ", report.differences(), " differences"));
       }
     }
     Record(what, Seconds(start));
@@ -213,10 +215,10 @@ class MigrateBench {
   absl::Status Pgloader(const std::string& file) {
     ASSIGN_OR_RETURN(std::string dest, FreshDatabase());
     const auto start = Clock::now();
-    RETURN_IF_ERROR(RunProgram({"pgloader", "--quiet", "--root-dir",
-                                dir_ + "/pgloader", absl::StrCat("sqlite://", file),
-                                dest},
-                               dir_ + "/pgloader.log"));
+    RETURN_IF_ERROR(
+        RunProgram({"pgloader", "--quiet", "--root-dir", dir_ + "/pgloader",
+                    absl::StrCat("sqlite://", file), dest},
+                   dir_ + "/pgloader.log"));
     Record("pgloader sqlite -> postgresql", Seconds(start));
     return absl::OkStatus();
   }
@@ -242,8 +244,7 @@ class MigrateBench {
     const double json_pg = Rate("json -> postgresql");
     return {
         Target("migrate json -> postgresql vs psql \\copy of the same rows",
-               json_pg / Rate("psql \\copy (same rows, one transaction)"),
-               0.8),
+               json_pg / Rate("psql \\copy (same rows, one transaction)"), 0.8),
         Target("migrate sqlite -> postgresql --verify vs pgloader",
                Rate("sqlite -> postgresql --verify") /
                    Rate("pgloader sqlite -> postgresql"),

@@ -158,9 +158,9 @@ absl::Status Schema(const CommandLine& args) {
   if (args.words[1] == "status") {
     absl::Status exists = url.type().CheckExists(url);
     if (!exists.ok()) {
-      return absl::Status(
-          exists.code(), absl::StrCat(url.Redacted(), ": ", exists.message(),
-                                      " (parley schema upgrade creates it)"));
+      return absl::Status(exists.code(),
+                          absl::StrCat(url.Redacted(), ": ", exists.message(),
+                                       " (parley schema upgrade creates it)"));
     }
   }
   BackendOptions options;
@@ -185,8 +185,8 @@ absl::Status Schema(const CommandLine& args) {
     stored = "-1 (the original application's tables, not yet adopted)";
   }
   if (admin == nullptr) {
-    stored = absl::StrCat("none (", url.type().name(),
-                          " stores are not versioned)");
+    stored =
+        absl::StrCat("none (", url.type().name(), " stores are not versioned)");
   }
   std::printf("stored version: %s\n", stored.c_str());
   std::printf("code version:   %d\n", status.code_version);

@@ -76,8 +76,8 @@ std::string SqliteUrl(const std::string& file) {
 // lead once it is finished). Until then the middle store is JSON.
 bool SqliteAvailable() {
   static const bool available = [] {
-    absl::StatusOr<StorageUrl> url = ParseDatabaseUrl(
-        SqliteUrl(FreshTempDir("sqlite_probe") + "/probe.db"));
+    absl::StatusOr<StorageUrl> url =
+        ParseDatabaseUrl(SqliteUrl(FreshTempDir("sqlite_probe") + "/probe.db"));
     return url.ok() && OpenBackend(*url, BackendOptions()).ok();
   }();
   return available;

@@ -1,5 +1,4 @@
 #include "backends/json/json_backend.h"
-#include "backends/json/json_type.h"
 
 #include <dirent.h>
 #include <sys/stat.h>
@@ -24,6 +23,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "backends/json/json_backend_internal.h"
+#include "backends/json/json_type.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "proto/records.pb.h"

@@ -17,8 +17,8 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
-#include "storage/posix_error.h"
 #include "backends/json/json_files_internal.h"
+#include "storage/posix_error.h"
 #include "storage/status_macros.h"
 
 namespace parley {

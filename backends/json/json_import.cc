@@ -333,9 +333,9 @@ absl::StatusOr<std::unique_ptr<ImportStaging>> BeginJsonImport(
   }
   ASSIGN_OR_RETURN(std::unique_ptr<JsonStaging> staging,
                    JsonStaging::Create(destination.path()));
-  ASSIGN_OR_RETURN(StorageUrl url,
-                   JsonFolderUrl(destination.type(), staging->path(),
-                                 staging_options));
+  ASSIGN_OR_RETURN(
+      StorageUrl url,
+      JsonFolderUrl(destination.type(), staging->path(), staging_options));
   return std::make_unique<JsonImport>(std::move(lock), std::move(guard),
                                       std::move(staging), std::move(url), sync);
 }

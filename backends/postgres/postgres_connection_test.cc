@@ -1,4 +1,3 @@
-#include "backends/postgres/postgres_backend.h"
 #include "backends/postgres/postgres_connection.h"
 
 #include <memory>
@@ -8,6 +7,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "backends/postgres/postgres_backend.h"
 #include "backends/postgres/postgres_error.h"
 #include "backends/postgres/postgres_test_connection.h"
 #include "backends/postgres/postgres_test_store.h"
@@ -134,9 +134,9 @@ TEST_F(PostgresConnectionTest, CopyRowsStoresEveryValueAsAnInsertWould) {
                    SqlValue::Int64(-9007199254740993 + static_cast<int64_t>(k)),
                    SqlValue::Int64(static_cast<int64_t>(k))});
   }
-  values.insert(values.end(), {SqlValue::Null(), SqlValue::Null(),
-                               SqlValue::Null(), SqlValue::Null(),
-                               SqlValue::Int64(99)});
+  values.insert(values.end(),
+                {SqlValue::Null(), SqlValue::Null(), SqlValue::Null(),
+                 SqlValue::Null(), SqlValue::Int64(99)});
   ASSERT_THAT(conn_->Begin(TransactionMode::kWrite), IsOk());
   ASSERT_THAT(conn_->CopyRows("c", "t, j, b, i, id", 5, values), IsOk());
   ASSERT_THAT(conn_->Commit(), IsOk());
@@ -297,8 +297,8 @@ TEST_F(PostgresConnectionTest, MultiHostUrlTriesEachHost) {
   // Port 1 refuses at once; libpq then tries the next host.
   const std::string multi =
       absl::StrCat("postgresql://", url.user(), ":", url.password(), "@",
-                   host.host, ":1,", host.host, ":", host.port, "/",
-                   url.path(), "?target_session_attrs=read-write");
+                   host.host, ":1,", host.host, ":", host.port, "/", url.path(),
+                   "?target_session_attrs=read-write");
   ASSERT_OK_AND_ASSIGN(auto conn, ConnectForTest(multi));
   EXPECT_THAT(QueryText(*conn, "SELECT 1"), IsOkAndHolds("1"));
 }

@@ -1,4 +1,3 @@
-#include "backends/postgres/postgres_backend.h"
 #include "backends/postgres/postgres_pipeline.h"
 
 #include <atomic>
@@ -9,6 +8,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "backends/postgres/postgres_backend.h"
 #include "backends/postgres/postgres_connection.h"
 #include "backends/postgres/postgres_error.h"
 #include "backends/postgres/postgres_test_connection.h"

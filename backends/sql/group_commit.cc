@@ -14,11 +14,10 @@ absl::Status GroupCommit::Run(SqlConnectionSource& source, Write write) {
   {
     absl::MutexLock lock(&mu_);
     queue_.push_back(&self);
-    const auto done_or_leading = [this, &self]()
-                                     ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-                                       return self.done ||
-                                              queue_.front() == &self;
-                                     };
+    const auto done_or_leading = [this,
+                                  &self]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return self.done || queue_.front() == &self;
+    };
     mu_.Await(absl::Condition(&done_or_leading));
     if (self.done) return self.status;
   }
@@ -38,7 +37,8 @@ size_t GroupCommit::waiting() const {
   return queue_.size();
 }
 
-std::deque<GroupCommit::Writer*> GroupCommit::Lead(SqlConnectionSource& source) {
+std::deque<GroupCommit::Writer*> GroupCommit::Lead(
+    SqlConnectionSource& source) {
   // The group is taken only once the transaction is open, so that writers
   // arriving while the connection is taken and BEGIN waits for the lock
   // join it.

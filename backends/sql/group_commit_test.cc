@@ -1,7 +1,7 @@
 #include "backends/sql/group_commit.h"
 
-#include <string>
 #include <functional>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -153,14 +153,14 @@ TEST(GroupCommitTest, QueuedWritersShareOneCommit) {
 TEST(GroupCommitTest, AFailedWriteIsUndoneAloneAndKeepsItsError) {
   FakeSource source;
   GroupCommit group;
-  const std::vector<absl::Status> results = RunGroupOf(
-      source, group,
-      {Writes("a"),
-       [](FakeConnection& c) {
-         c.Write("b-half").IgnoreError();
-         return absl::NotFoundError("conversation b not found");
-       },
-       Writes("c")});
+  const std::vector<absl::Status> results =
+      RunGroupOf(source, group,
+                 {Writes("a"),
+                  [](FakeConnection& c) {
+                    c.Write("b-half").IgnoreError();
+                    return absl::NotFoundError("conversation b not found");
+                  },
+                  Writes("c")});
   EXPECT_TRUE(results[0].ok());
   EXPECT_TRUE(absl::IsNotFound(results[1])) << results[1];
   EXPECT_TRUE(results[2].ok());

@@ -14,14 +14,13 @@ bool IsPoolOption(absl::string_view key) {
 absl::StatusOr<PoolOptions> ReadPoolOptions(const StorageUrl& url) {
   PoolOptions options;
   if (const std::string* value = url.FindOption("pool_size")) {
-    ASSIGN_OR_RETURN(options.pool_size,
-                     ParseIntOption("pool_size", *value, 0,
-                                    "0 (no limit) or more"));
+    ASSIGN_OR_RETURN(options.pool_size, ParseIntOption("pool_size", *value, 0,
+                                                       "0 (no limit) or more"));
   }
   if (const std::string* value = url.FindOption("max_overflow")) {
-    ASSIGN_OR_RETURN(options.max_overflow,
-                     ParseIntOption("max_overflow", *value, -1,
-                                    "-1 (no limit) or more"));
+    ASSIGN_OR_RETURN(
+        options.max_overflow,
+        ParseIntOption("max_overflow", *value, -1, "-1 (no limit) or more"));
   }
   if (const std::string* value = url.FindOption("pool_timeout")) {
     ASSIGN_OR_RETURN(options.pool_timeout_s,

@@ -11,12 +11,12 @@
 namespace parley {
 
 struct PoolOptions {
-  int pool_size = 5;            // connections kept open; 0: no limit
-  int max_overflow = 10;        // extra connections under load; -1: no limit
-  double pool_timeout_s = 30;   // wait for a free connection, then
-                                // ResourceExhausted
-  double pool_recycle_s = -1;   // reopen connections older than this; <0 never
-  bool pool_pre_ping = false;   // check a connection before handing it out
+  int pool_size = 5;           // connections kept open; 0: no limit
+  int max_overflow = 10;       // extra connections under load; -1: no limit
+  double pool_timeout_s = 30;  // wait for a free connection, then
+                               // ResourceExhausted
+  double pool_recycle_s = -1;  // reopen connections older than this; <0 never
+  bool pool_pre_ping = false;  // check a connection before handing it out
 
   // How many connections may be open at once: pool_size + max_overflow, or
   // INT_MAX when either says "no limit".

@@ -321,7 +321,7 @@ Conversation LegacyConversation(const SqlRow& row) {
   c.set_created_at(IsoformatTimestamp(row.Text(8)));
   // The rewrite stored the default title as NULL and showed it as this.
   c.set_title(row.IsNull(2) ? std::string(kDefaultConversationTitle)
-                             : row.Text(2));
+                            : row.Text(2));
   if (row.IsNull(3)) NullKey("starred", c.mutable_extra());
   c.set_starred(!row.IsNull(3) && row.Bool(3));
   if (row.IsNull(5)) NullKey("report_cycle", c.mutable_extra());

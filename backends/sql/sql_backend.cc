@@ -115,33 +115,29 @@ class SqlBackend : public Backend, public RecordStream, public SchemaAdmin {
   absl::StatusOr<std::optional<Conversation>> GetConversation(
       absl::string_view id) override {
     std::optional<Conversation> out;
-    RETURN_IF_ERROR(
-        Planned(ConversationContext("read", id), [&](PlanRun run) {
-          ASSIGN_OR_RETURN(out, records().GetConversation(run, id));
-          return absl::OkStatus();
-        }));
+    RETURN_IF_ERROR(Planned(ConversationContext("read", id), [&](PlanRun run) {
+      ASSIGN_OR_RETURN(out, records().GetConversation(run, id));
+      return absl::OkStatus();
+    }));
     return out;
   }
 
   absl::StatusOr<std::vector<ConversationSummary>> ListConversations(
       absl::string_view user_id) override {
     std::vector<ConversationSummary> out;
-    RETURN_IF_ERROR(
-        Planned(absl::StrCat("list conversations of user ", user_id),
-                [&](PlanRun run) {
-                  ASSIGN_OR_RETURN(out,
-                                   records().ListConversations(run, user_id));
-                  return absl::OkStatus();
-                }));
+    RETURN_IF_ERROR(Planned(
+        absl::StrCat("list conversations of user ", user_id), [&](PlanRun run) {
+          ASSIGN_OR_RETURN(out, records().ListConversations(run, user_id));
+          return absl::OkStatus();
+        }));
     return out;
   }
 
   absl::Status AppendMessage(absl::string_view id,
                              const Message& message) override {
-    return Planned(ConversationContext("append message to", id),
-                   [&](PlanRun run) {
-                     return records().AppendMessage(run, id, message);
-                   });
+    return Planned(
+        ConversationContext("append message to", id),
+        [&](PlanRun run) { return records().AppendMessage(run, id, message); });
   }
 
   absl::StatusOr<Conversation> UpdateConversation(
@@ -182,21 +178,20 @@ class SqlBackend : public Backend, public RecordStream, public SchemaAdmin {
       absl::string_view user_id,
       std::optional<absl::string_view> active_at) override {
     int64_t out = 0;
-    RETURN_IF_ERROR(
-        Planned(absl::StrCat("count conversations of user ", user_id),
-                [&](PlanRun run) {
-                  ASSIGN_OR_RETURN(out, records().CountConversations(
-                                            run, user_id, active_at));
-                  return absl::OkStatus();
-                }));
+    RETURN_IF_ERROR(Planned(
+        absl::StrCat("count conversations of user ", user_id),
+        [&](PlanRun run) {
+          ASSIGN_OR_RETURN(
+              out, records().CountConversations(run, user_id, active_at));
+          return absl::OkStatus();
+        }));
     return out;
   }
 
   absl::Status PutProfile(const Profile& profile) override {
-    return Planned(absl::StrCat("save profile ", profile.user_id()),
-                   [&](PlanRun run) {
-                     return records().PutProfile(run, profile);
-                   });
+    return Planned(
+        absl::StrCat("save profile ", profile.user_id()),
+        [&](PlanRun run) { return records().PutProfile(run, profile); });
   }
 
   absl::StatusOr<std::optional<Profile>> GetProfile(

@@ -162,9 +162,8 @@ absl::Status CopyRows(SqlConnection& c, const SqlDialect& d,
                               })
                         .status());
   } else if (column_count != per_row) {
-    return absl::InternalError(absl::StrCat("batch copy: ", column_count,
-                                            " columns for ", per_row,
-                                            " values"));
+    return absl::InternalError(absl::StrCat(
+        "batch copy: ", column_count, " columns for ", per_row, " values"));
   }
   std::vector<SqlValue> values;
   // One copy per at most kMaxRows * 16 rows, so the values stay modest.

@@ -248,9 +248,8 @@ absl::StatusOr<std::vector<ConversationSummary>> SqlRecords::ListConversations(
   } else {
     plan.Add(list_user_, TextParams(user_id));
   }
-  RecordsOf<ConversationSummary> reader(0, [](const SqlRow& row) {
-    return ConversationSummaryFromRow(row, 12);
-  });
+  RecordsOf<ConversationSummary> reader(
+      0, [](const SqlRow& row) { return ConversationSummaryFromRow(row, 12); });
   RETURN_IF_ERROR(run(plan, reader).status());
   return std::move(reader.records);
 }

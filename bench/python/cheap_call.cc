@@ -33,8 +33,9 @@ int main(int argc, char** argv) {
         auto got = s.GetConversation("missing-conversation-id");
         if (!got.ok()) return 1;
       }
-      double us = std::chrono::duration<double, std::micro>(Clock::now() - t0)
-                      .count() / (n / 50);
+      double us =
+          std::chrono::duration<double, std::micro>(Clock::now() - t0).count() /
+          (n / 50);
       if (us < best) best = us;
     }
     std::printf("c++ Storage::GetConversation(missing): %.2f us/call\n", best);
@@ -52,12 +53,12 @@ int main(int argc, char** argv) {
         if (parley_result_code(r) != PARLEY_OK) return 1;
         parley_result_free(r);
       }
-      double us = std::chrono::duration<double, std::micro>(Clock::now() - t0)
-                      .count() / (n / 50);
+      double us =
+          std::chrono::duration<double, std::micro>(Clock::now() - t0).count() /
+          (n / 50);
       if (us < best) best = us;
     }
-    std::printf("c abi parley_get_conversation(missing): %.2f us/call\n",
-                best);
+    std::printf("c abi parley_get_conversation(missing): %.2f us/call\n", best);
     parley_close(s);
   }
   return 0;

@@ -63,8 +63,8 @@ void CheckRedactedParsesBack(const StorageUrl& url) {
   const std::string redacted = url.Redacted();
   absl::StatusOr<StorageUrl> again = ParseAny(redacted);
   if (!again.ok()) Fail("Redacted() does not parse", redacted);
-  if (again->path() != url.path() ||
-      again->user() != url.user() || again->scheme() != url.scheme() ||
+  if (again->path() != url.path() || again->user() != url.user() ||
+      again->scheme() != url.scheme() ||
       again->has_password() != url.has_password() ||
       again->hosts().size() != url.hosts().size() ||
       again->options().size() != url.options().size()) {

@@ -417,8 +417,8 @@ TEST(CliBadInputTest, SchemaStatusOfAMissingDatabaseCreatesNothing) {
   const CliResult result =
       RunCli({"schema", "status", "--url", "sqlite:///" + path});
   EXPECT_EQ(result.exit_code, 1) << result.output;
-  EXPECT_THAT(result.output, HasSubstr("database file " + path +
-                                       " does not exist"));
+  EXPECT_THAT(result.output,
+              HasSubstr("database file " + path + " does not exist"));
   struct stat st;
   EXPECT_NE(::stat(path.c_str(), &st), 0) << "the file was created";
 }

@@ -18,8 +18,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
-#include "backends/builtin_backends.h"
 #include "api/storage.h"
+#include "backends/builtin_backends.h"
 #include "backends/postgres/postgres_connection.h"
 #include "backends/postgres/postgres_test_store.h"
 #include "gmock/gmock.h"
@@ -95,8 +95,8 @@ TEST(PgBouncerTest, MigrateVerifyWithDefaultOptions) {
     ASSERT_OK_AND_ASSIGN(const std::string destination,
                          NewPgBouncerTestStore(mode));
     for (int run = 1; run <= 2; ++run) {
-      CliResult migrate =
-          RunCli({"migrate", "--from", source, "--to", destination, "--verify"});
+      CliResult migrate = RunCli(
+          {"migrate", "--from", source, "--to", destination, "--verify"});
       EXPECT_EQ(migrate.exit_code, 0) << "run " << run << ":\n"
                                       << migrate.output;
       EXPECT_THAT(migrate.output, HasSubstr("verify: no differences"));

@@ -152,8 +152,8 @@ absl::StatusOr<int> PostgresAdmin::CountPgBouncerClients(
   }
   ResultPtr result(PQexec(conn.get(), "SHOW CLIENTS"));
   if (result == nullptr || PQresultStatus(result.get()) != PGRES_TUPLES_OK) {
-    return absl::InternalError(absl::StrCat(
-        "PgBouncer SHOW CLIENTS: ", PQerrorMessage(conn.get())));
+    return absl::InternalError(
+        absl::StrCat("PgBouncer SHOW CLIENTS: ", PQerrorMessage(conn.get())));
   }
   const int column = PQfnumber(result.get(), "user");
   if (column < 0) return absl::InternalError("SHOW CLIENTS has no user column");

@@ -37,7 +37,7 @@ std::string Password(const std::string& url) {
 // What the server says about this session's TLS ("t TLSv1.3").
 std::string SessionTls(const std::string& url) {
   std::unique_ptr<PGconn, void (*)(PGconn*)> conn(PQconnectdb(url.c_str()),
-                                                   PQfinish);
+                                                  PQfinish);
   if (PQstatus(conn.get()) != CONNECTION_OK) {
     return absl::StrCat("no connection: ", PQerrorMessage(conn.get()));
   }
@@ -59,8 +59,8 @@ TEST(PostgresTlsTest, RequireAndVerifyFullSessionsAreEncrypted) {
                        NewPostgresTestStore("sslmode=require"));
   ASSERT_OK_AND_ASSIGN(
       std::string verify,
-      NewPostgresTestStore(absl::StrCat("sslmode=verify-full&sslrootcert=",
-                                        TlsDir(), "/ca.crt")));
+      NewPostgresTestStore(absl::StrCat(
+          "sslmode=verify-full&sslrootcert=", TlsDir(), "/ca.crt")));
   EXPECT_THAT(SessionTls(require), HasSubstr("true TLSv1."));
   EXPECT_THAT(SessionTls(verify), HasSubstr("true TLSv1."));
   for (const std::string& url : {require, verify}) {
@@ -74,8 +74,8 @@ TEST(PostgresTlsTest, CertificateOfAnotherCaIsRefused) {
   ASSERT_FALSE(TlsDir().empty()) << "TEST_POSTGRES_TLS_DIR is not set";
   ASSERT_OK_AND_ASSIGN(
       std::string url,
-      NewPostgresTestStore(absl::StrCat("sslmode=verify-full&sslrootcert=",
-                                        TlsDir(), "/other_ca.crt")));
+      NewPostgresTestStore(absl::StrCat(
+          "sslmode=verify-full&sslrootcert=", TlsDir(), "/other_ca.crt")));
   absl::StatusOr<std::unique_ptr<Storage>> storage = Storage::Open(url);
   ASSERT_FALSE(storage.ok());
   EXPECT_EQ(storage.status().code(), absl::StatusCode::kFailedPrecondition)
@@ -110,8 +110,8 @@ TEST(PostgresTlsTest, MissingCaFileIsNamed) {
   ASSERT_FALSE(TlsDir().empty()) << "TEST_POSTGRES_TLS_DIR is not set";
   ASSERT_OK_AND_ASSIGN(
       std::string url,
-      NewPostgresTestStore(absl::StrCat("sslmode=verify-full&sslrootcert=",
-                                        TlsDir(), "/no_such_ca.crt")));
+      NewPostgresTestStore(absl::StrCat(
+          "sslmode=verify-full&sslrootcert=", TlsDir(), "/no_such_ca.crt")));
   absl::StatusOr<std::unique_ptr<Storage>> storage = Storage::Open(url);
   ASSERT_FALSE(storage.ok());
   EXPECT_EQ(storage.status().code(), absl::StatusCode::kFailedPrecondition)

@@ -13,10 +13,10 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
-#include "absl/time/time.h"
-#include "gtest/gtest.h"
 #include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "backends/postgres/postgres_test_store.h"
+#include "gtest/gtest.h"
 #include "tests/reliability/postgres_admin.h"
 #include "tests/temp_dir.h"
 
@@ -83,11 +83,10 @@ inline ReliabilityBackend PostgresReliabilityBackend() {
             absl::StatusOr<std::unique_ptr<PostgresAdmin>> admin =
                 PostgresAdmin::Connect();
             absl::StatusOr<std::string> store =
-                admin.ok()
-                    ? (*admin)->NewStore(absl::StrCat(
-                          "application_name=",
-                          UniqueApplicationName("parley_reliability_")))
-                    : admin.status();
+                admin.ok() ? (*admin)->NewStore(absl::StrCat(
+                                 "application_name=",
+                                 UniqueApplicationName("parley_reliability_")))
+                           : admin.status();
             if (!store.ok()) {
               ADD_FAILURE() << "no fresh PostgreSQL store: " << store.status();
               *url = "unavailable:no-test-postgres-server";
@@ -118,47 +117,47 @@ inline std::string PgBouncerStoreRole(absl::string_view url) {
 // sessions in a statement or transaction (PgBouncer keeps idle server
 // sessions pooled; those are not the client's).
 inline ReliabilityBackend PgBouncerReliabilityBackend(PgBouncerMode mode) {
-  return {mode == PgBouncerMode::kTransaction ? "pgbouncer_transaction"
-                                              : "pgbouncer_session",
-          [mode](std::string* url, std::string* folder) {
-            folder->clear();
-            absl::StatusOr<std::string> store = NewPgBouncerTestStore(
-                mode,
-                absl::StrCat("application_name=",
-                             UniqueApplicationName("parley_reliability_")));
-            if (!store.ok()) {
-              ADD_FAILURE() << "no fresh store behind PgBouncer: "
-                            << store.status();
-              *url = "unavailable:no-test-pgbouncer";
-              return;
-            }
-            *url = *store;
-          },
-          [mode](const std::string& url) -> absl::Status {
-            absl::StatusOr<std::string> bouncer = TestPgBouncerUrl(mode);
-            if (!bouncer.ok()) return bouncer.status();
-            absl::StatusOr<std::unique_ptr<PostgresAdmin>> admin =
-                PostgresAdmin::Connect();
-            if (!admin.ok()) return admin.status();
-            const std::string role = PgBouncerStoreRole(url);
-            const absl::Time deadline = absl::Now() + absl::Seconds(10);
-            while (true) {
-              absl::StatusOr<int> clients =
-                  PostgresAdmin::CountPgBouncerClients(*bouncer, role);
-              absl::StatusOr<int> busy = (*admin)->CountBusySessionsOfRole(role);
-              if (clients.ok() && busy.ok() && *clients == 0 && *busy == 0) {
-                return absl::OkStatus();
-              }
-              if (absl::Now() >= deadline) {
-                if (!clients.ok()) return clients.status();
-                if (!busy.ok()) return busy.status();
-                return absl::DeadlineExceededError(absl::StrCat(
-                    *clients, " PgBouncer clients and ", *busy,
-                    " busy server sessions of ", role, " after 10 s"));
-              }
-              absl::SleepFor(absl::Milliseconds(10));
-            }
-          }};
+  return {
+      mode == PgBouncerMode::kTransaction ? "pgbouncer_transaction"
+                                          : "pgbouncer_session",
+      [mode](std::string* url, std::string* folder) {
+        folder->clear();
+        absl::StatusOr<std::string> store = NewPgBouncerTestStore(
+            mode, absl::StrCat("application_name=",
+                               UniqueApplicationName("parley_reliability_")));
+        if (!store.ok()) {
+          ADD_FAILURE() << "no fresh store behind PgBouncer: "
+                        << store.status();
+          *url = "unavailable:no-test-pgbouncer";
+          return;
+        }
+        *url = *store;
+      },
+      [mode](const std::string& url) -> absl::Status {
+        absl::StatusOr<std::string> bouncer = TestPgBouncerUrl(mode);
+        if (!bouncer.ok()) return bouncer.status();
+        absl::StatusOr<std::unique_ptr<PostgresAdmin>> admin =
+            PostgresAdmin::Connect();
+        if (!admin.ok()) return admin.status();
+        const std::string role = PgBouncerStoreRole(url);
+        const absl::Time deadline = absl::Now() + absl::Seconds(10);
+        while (true) {
+          absl::StatusOr<int> clients =
+              PostgresAdmin::CountPgBouncerClients(*bouncer, role);
+          absl::StatusOr<int> busy = (*admin)->CountBusySessionsOfRole(role);
+          if (clients.ok() && busy.ok() && *clients == 0 && *busy == 0) {
+            return absl::OkStatus();
+          }
+          if (absl::Now() >= deadline) {
+            if (!clients.ok()) return clients.status();
+            if (!busy.ok()) return busy.status();
+            return absl::DeadlineExceededError(
+                absl::StrCat(*clients, " PgBouncer clients and ", *busy,
+                             " busy server sessions of ", role, " after 10 s"));
+          }
+          absl::SleepFor(absl::Milliseconds(10));
+        }
+      }};
 }
 
 }  // namespace testing

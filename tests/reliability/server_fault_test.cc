@@ -183,10 +183,9 @@ void RideOutServerRestart(bool pipeline) {
           << setting << " must be on for a crash test";
     }
   }
-  const std::string app =
-      absl::StrCat(kCrash ? "parley_server_crash_" : "parley_server_fault_",
-                   getpid(), "_", absl::ToUnixMicros(absl::Now()),
-                   pipeline ? "_p" : "");
+  const std::string app = absl::StrCat(
+      kCrash ? "parley_server_crash_" : "parley_server_fault_", getpid(), "_",
+      absl::ToUnixMicros(absl::Now()), pipeline ? "_p" : "");
   ASSERT_OK_AND_ASSIGN(
       const std::string url,
       admin->NewStore(absl::StrCat(

@@ -4,14 +4,13 @@
 // connection limit reached (a role's CONNECTION LIMIT: the same SQLSTATE,
 // 53300, as max_connections, without starving the shared server).
 #include <postgresql/libpq-fe.h>
-
 #include <unistd.h>
 
 #include <cstdio>
 #include <memory>
-#include <vector>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
@@ -47,13 +46,14 @@ TEST(ServerLimitsTest, StatementTimeoutIsDeadlineExceededAndThePoolGoesOn) {
   const std::string schema = Schema(url);
   ASSERT_FALSE(schema.empty()) << url;
   url = absl::StrReplaceAll(
-      url, {{"options=-csearch_path", "options=-cstatement_timeout%3D300%20-csearch_path"}});
+      url, {{"options=-csearch_path",
+             "options=-cstatement_timeout%3D300%20-csearch_path"}});
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<Storage> storage, Storage::Open(url));
   ASSERT_THAT(storage->CreateConversation("c", "u"), IsOk());
 
   ASSERT_OK_AND_ASSIGN(const std::string base, TestPostgresUrl());
   std::unique_ptr<PGconn, void (*)(PGconn*)> side(PQconnectdb(base.c_str()),
-                                                   PQfinish);
+                                                  PQfinish);
   ASSERT_EQ(PQstatus(side.get()), CONNECTION_OK) << PQerrorMessage(side.get());
   auto exec = [&](const std::string& sql) {
     std::unique_ptr<PGresult, void (*)(PGresult*)> result(
@@ -137,7 +137,7 @@ TEST(ServerLimitsTest, IdleInTransactionTimeoutIsRetryableAndLeavesNoHalf) {
 TEST(ServerLimitsTest, ConnectionLimitReachedIsClearAndPassesOff) {
   ASSERT_OK_AND_ASSIGN(const std::string base, TestPostgresUrl());
   std::unique_ptr<PGconn, void (*)(PGconn*)> admin(PQconnectdb(base.c_str()),
-                                                    PQfinish);
+                                                   PQfinish);
   ASSERT_EQ(PQstatus(admin.get()), CONNECTION_OK);
   // Unique across runs against the same server (the sandbox's pid is not).
   const std::string role = absl::StrCat("parley_limit_", getpid(), "_",
@@ -158,19 +158,18 @@ TEST(ServerLimitsTest, ConnectionLimitReachedIsClearAndPassesOff) {
   // The store's schema, for the role: its URL with the role instead.
   {
     std::unique_ptr<PGresult, void (*)(PGresult*)> r(
-        PQexec(admin.get(), absl::StrCat("GRANT ALL ON SCHEMA ", Schema(store),
-                                         " TO ", role)
-                                .c_str()),
+        PQexec(admin.get(),
+               absl::StrCat("GRANT ALL ON SCHEMA ", Schema(store), " TO ", role)
+                   .c_str()),
         PQclear);
     ASSERT_EQ(PQresultStatus(r.get()), PGRES_COMMAND_OK);
   }
   const size_t user_start = store.find("://") + 3;
-  const std::string url =
-      absl::StrCat(store.substr(0, user_start), role, ":", password,
-                   store.substr(store.find('@')), "&pipeline=false&pool_timeout=1");
-  const std::string plain =
-      absl::StrCat(base.substr(0, user_start), role, ":", password,
-                   base.substr(base.find('@')));
+  const std::string url = absl::StrCat(store.substr(0, user_start), role, ":",
+                                       password, store.substr(store.find('@')),
+                                       "&pipeline=false&pool_timeout=1");
+  const std::string plain = absl::StrCat(base.substr(0, user_start), role, ":",
+                                         password, base.substr(base.find('@')));
   std::vector<std::unique_ptr<PGconn, void (*)(PGconn*)>> hogs;
   for (int i = 0; i < 2; ++i) {
     hogs.emplace_back(PQconnectdb(plain.c_str()), PQfinish);
