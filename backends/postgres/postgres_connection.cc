@@ -15,7 +15,6 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/string_view.h"
-#include "absl/time/clock.h"
 #include "backends/postgres/postgres_error.h"
 #include "backends/postgres/postgres_wire.h"
 #include "storage/status_util.h"
@@ -224,8 +223,7 @@ PostgresConnection::PostgresConnection(ConnPtr conn, bool prepared_statements,
                                        bool behind_pooler)
     : conn_(std::move(conn)),
       prepared_statements_(prepared_statements),
-      behind_pooler_(behind_pooler),
-      opened_at_(absl::Now()) {}
+      behind_pooler_(behind_pooler) {}
 
 PostgresConnection::~PostgresConnection() = default;
 

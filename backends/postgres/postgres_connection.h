@@ -13,7 +13,6 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "backends/postgres/postgres_wire.h"
 #include "backends/postgres/prepared_statements.h"
@@ -147,8 +146,6 @@ class PostgresConnection : public sql::SqlConnection {
   // prepared_statements=true.
   bool behind_pooler() const { return behind_pooler_; }
 
-  absl::Time opened_at() const { return opened_at_; }
-
   // How many statements this connection has prepared on the server.
   int prepared_count() const { return static_cast<int>(prepared_.size()); }
 
@@ -167,7 +164,6 @@ class PostgresConnection : public sql::SqlConnection {
   ConnPtr conn_;  // null only once OpenNative took it
   const bool prepared_statements_;
   const bool behind_pooler_;
-  const absl::Time opened_at_;
   // SQL text -> name of the statement prepared on the server.
   PreparedStatements prepared_{PreparedStatements::kConnectionPrefix};
   // Set by Begin, cleared by Commit/Rollback: what InTransaction() reports
