@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <memory>
-#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -45,13 +44,8 @@ std::vector<std::string>& IdsOf(RecordIds& ids, RecordKind kind) {
   return ids.conversations;
 }
 
-// A record that cannot be put in canonical form (Outcome::kBad).
-struct Rejected {
-  std::string id;
-  absl::Status status;
-};
-
-// What became of one record of a batch.
+// What became of one record of a batch. kBad: it cannot be put in canonical
+// form; counted (or the run failed) when the scan prepared the batch.
 enum class Outcome : uint8_t { kUnchanged, kAdded, kUpdated, kBad };
 
 // A batch of source records of one kind, in scan order, on its way to the
@@ -61,46 +55,24 @@ struct Batch {
   RecordKind kind = RecordKind::kProfile;
   RecordBatch records;
   std::vector<int64_t> messages;  // per record
-  // Filled by PrepareBatch.
+  // Filled by CopyVisitor::Prepare.
   std::vector<std::string> texts;  // canonical, per record ("" when bad)
   RecordIds ids;                   // of the records that are not bad
-  std::vector<Rejected> bad;       // the records with Outcome::kBad
-  // Filled by PrepareBatch, then by WriteBatch.
+  // Filled by Prepare, then by WriteBatch.
   std::vector<Outcome> outcomes;  // per record
   absl::Status status;  // the writer failed: nothing of the batch counts
 };
 
-// The scan's half of a batch, before it goes to the writer: puts each record
-// in canonical form (a record that cannot be is bad: an error, or with
-// skip_bad an Outcome::kBad) and lists the ids of the others.
-template <typename Record>
-absl::Status PrepareBatch(bool skip_bad, const std::vector<Record>& records,
-                          Batch& batch) {
-  const RecordKind kind = batch.kind;
-  batch.outcomes.assign(records.size(), Outcome::kUnchanged);
-  batch.texts.resize(records.size());
-  std::vector<std::string>& kind_ids = IdsOf(batch.ids, kind);
-  kind_ids.reserve(records.size());
-  for (size_t i = 0; i < records.size(); ++i) {
-    absl::StatusOr<std::string> text = CanonicalRecordJson(records[i]);
-    if (!text.ok()) {
-      absl::Status status =
-          Annotate(text.status(),
-                   absl::StrCat(RecordKindName(kind), " ", IdOf(records[i])));
-      if (!skip_bad) return status;
-      batch.outcomes[i] = Outcome::kBad;
-      batch.bad.push_back({std::string(IdOf(records[i])), std::move(status)});
-      continue;
-    }
-    batch.texts[i] = *std::move(text);
-    kind_ids.push_back(IdOf(records[i]));
-  }
-  return absl::OkStatus();
-}
+// A batch handed to the writer thread, and the writer's word that it is done.
+struct InFlight {
+  explicit InFlight(Batch b) : batch(std::move(b)) {}
+  Batch batch;
+  absl::Notification written;
+};
 
-// The writer's half: reads the destination's records of the batch's ids in
-// one RecordStream::GetBatch, compares, and writes the absent or different
-// ones in one PutBatch.
+// The writer's half of a batch: reads the destination's records of the batch's
+// ids in one RecordStream::GetBatch, compares, and writes the absent or
+// different ones in one PutBatch.
 template <typename Record>
 absl::Status WriteBatch(RecordStream& destination, std::vector<Record>& records,
                         Batch& batch) {
@@ -167,7 +139,8 @@ ExecutorOptions WriterOptions() {
 // Reading and writing overlap: while the writer thread writes one batch
 // (the destination's round trips and its work), the scan reads the next and
 // puts it in canonical form; a batch is counted (stats, progress, the test
-// hook) on the scan's thread once it is written. At most two batches are in
+// hook) on the scan's thread once it is written, its bad records when it is
+// prepared. At most two batches are in
 // memory: the one being written and the one being gathered. A kind's time
 // includes writing its last batch (the scan waits for it before the next
 // kind).
@@ -251,30 +224,55 @@ class CopyVisitor final : public RecordVisitor {
     return absl::OkStatus();
   }
 
+  // The scan's half of the batch gathered so far, before it goes to the
+  // writer: puts each record in canonical form and lists the ids of the
+  // others. A record that cannot be is bad: the run's error, or with
+  // skip_bad counted here and left out of the write.
+  template <typename Record>
+  absl::Status Prepare(const std::vector<Record>& records) {
+    Batch& batch = gathering_;
+    batch.outcomes.assign(records.size(), Outcome::kUnchanged);
+    batch.texts.resize(records.size());
+    std::vector<std::string>& kind_ids = IdsOf(batch.ids, batch.kind);
+    kind_ids.reserve(records.size());
+    for (size_t i = 0; i < records.size(); ++i) {
+      absl::StatusOr<std::string> text = CanonicalRecordJson(records[i]);
+      if (!text.ok()) {
+        RETURN_IF_ERROR(
+            Bad(batch.kind, IdOf(records[i]),
+                Annotate(text.status(), absl::StrCat(RecordKindName(batch.kind),
+                                                     " ", IdOf(records[i])))));
+        RETURN_IF_ERROR(Done());
+        batch.outcomes[i] = Outcome::kBad;
+        continue;
+      }
+      batch.texts[i] = *std::move(text);
+      kind_ids.push_back(IdOf(records[i]));
+    }
+    return absl::OkStatus();
+  }
+
   // Prepares the batch gathered so far and hands it to the writer, once the
   // one before it is written and counted.
   absl::Status Flush() {
     if (gathering_.messages.empty()) return absl::OkStatus();
-    RETURN_IF_ERROR(OnRecords(gathering_, [&](const auto& records) {
-      return PrepareBatch(options_.skip_bad, records, gathering_);
-    }));
+    RETURN_IF_ERROR(OnRecords(
+        gathering_, [&](const auto& records) { return Prepare(records); }));
     RETURN_IF_ERROR(Wait());
-    writing_ = std::make_unique<Batch>(std::move(gathering_));
+    writing_ = std::make_unique<InFlight>(std::move(gathering_));
     gathering_ = Batch();
-    gathering_.kind = writing_->kind;
-    written_.emplace();
-    Batch& batch = *writing_;
-    absl::Notification& written = *written_;
+    gathering_.kind = writing_->batch.kind;
+    InFlight& in_flight = *writing_;
     RecordStream& destination = destination_;
     absl::Status queued =
-        writer_.Submit(Executor::Lane::kRead, [&destination, &batch, &written] {
+        writer_.Submit(Executor::Lane::kRead, [&destination, &in_flight] {
+          Batch& batch = in_flight.batch;
           batch.status = OnRecords(batch, [&](auto& records) {
             return WriteBatch(destination, records, batch);
           });
-          written.Notify();
+          in_flight.written.Notify();
         });
     if (!queued.ok()) {  // never: one task at a time on a running executor
-      written_.reset();
       writing_.reset();
       return queued;
     }
@@ -283,28 +281,22 @@ class CopyVisitor final : public RecordVisitor {
 
   // Waits for the batch being written, if any, and counts it.
   absl::Status Wait() {
-    if (!written_.has_value()) return absl::OkStatus();
-    written_->WaitForNotification();
-    written_.reset();
-    std::unique_ptr<Batch> batch = std::move(writing_);
-    RETURN_IF_ERROR(batch->status);
-    KindStats& stats = stats_->of(batch->kind);
-    auto bad = batch->bad.begin();
-    for (size_t i = 0; i < batch->outcomes.size(); ++i) {
-      const Outcome outcome = batch->outcomes[i];
-      if (outcome == Outcome::kBad) {
-        RETURN_IF_ERROR(Bad(batch->kind, bad->id, bad->status));
-        ++bad;
-        RETURN_IF_ERROR(Done());
-        continue;
-      }
+    if (writing_ == nullptr) return absl::OkStatus();
+    writing_->written.WaitForNotification();
+    const std::unique_ptr<InFlight> done = std::move(writing_);
+    const Batch& batch = done->batch;
+    RETURN_IF_ERROR(batch.status);
+    KindStats& stats = stats_->of(batch.kind);
+    for (size_t i = 0; i < batch.outcomes.size(); ++i) {
+      const Outcome outcome = batch.outcomes[i];
+      if (outcome == Outcome::kBad) continue;  // counted by Prepare
       ++stats.read;
-      stats_->messages_read += batch->messages[i];
+      stats_->messages_read += batch.messages[i];
       if (outcome == Outcome::kUnchanged) {
         ++stats.unchanged;
       } else {
         ++(outcome == Outcome::kAdded ? stats.added : stats.updated);
-        stats_->messages_written += batch->messages[i];
+        stats_->messages_written += batch.messages[i];
       }
       RETURN_IF_ERROR(Done());
     }
@@ -317,10 +309,8 @@ class CopyVisitor final : public RecordVisitor {
   MigrationStats* const stats_;
   KindTimer timer_;
   int64_t done_ = 0;
-  Batch gathering_;  // the scan adds to it
-  // The batch on the writer thread, and its end.
-  std::unique_ptr<Batch> writing_;
-  std::optional<absl::Notification> written_;
+  Batch gathering_;                    // the scan adds to it
+  std::unique_ptr<InFlight> writing_;  // null when the writer is idle
   // Declared last: destroyed (its thread joined) first.
   Executor writer_{WriterOptions()};
 };
